@@ -1,0 +1,124 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * Configuration is read once, at the edge (server start or a CLI command), validated, and
+ * passed down as a typed object. Nothing below this file reads `process.env`.
+ */
+export interface Config {
+  /** `production` turns off demo data and pretty logs and insists on secure cookies. */
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Folder for embedded storage (PGlite) and, later, evidence files and keys. */
+  dataDir: string;
+  /** When set, PostgreSQL at this URL is the store; otherwise PGlite under `dataDir/pglite`. */
+  databaseUrl: string | undefined;
+  /** Seed demo accounts and charities into an empty store. Never in production. */
+  seedDemo: boolean;
+  /** Mark session cookies `Secure`. Defaults to on in production (the site is behind TLS). */
+  cookieSecure: boolean;
+  /** Trust `X-Forwarded-*` from a reverse proxy (needed to see the client's IP and TLS). */
+  trustProxy: boolean;
+  sessionTtlHours: number;
+  rateLimit: {
+    /** Sign-in attempts per IP per minute. */
+    signInPerIp: number;
+    /** Sign-in attempts per account (email) per 15 minutes. */
+    signInPerAccount: number;
+    /** Sign-ups per IP per hour. */
+    signUpPerIp: number;
+  };
+  /** Folder holding the built web app (apps/web/dist); absent means API only. */
+  webDistDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function databaseUrlVar(env: Env): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user@host:port/db)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// (got ${url.protocol}//)`);
+  }
+  return raw;
+}
+
+/** Builds the configuration from environment variables; throws ConfigError naming the bad one. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const production = nodeEnv === 'production';
+  const dataDirRaw = env.DATA_DIR || './data';
+  const seedDemo = boolVar(env, 'SEED_DEMO', !production);
+  if (production && seedDemo) {
+    throw new ConfigError('SEED_DEMO', 'demo data is never seeded in production');
+  }
+  const webDist = env.WEB_DIST_DIR;
+  return {
+    env: nodeEnv,
+    host: env.HOST || '0.0.0.0',
+    port: intVar(env, 'PORT', 3000, 0, 65535),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
+    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
+    databaseUrl: databaseUrlVar(env),
+    seedDemo,
+    cookieSecure: boolVar(env, 'COOKIE_SECURE', production),
+    trustProxy: boolVar(env, 'TRUST_PROXY', false),
+    sessionTtlHours: intVar(env, 'SESSION_TTL_HOURS', 24 * 14, 1, 24 * 365),
+    rateLimit: {
+      signInPerIp: intVar(env, 'RATE_LIMIT_SIGNIN_PER_IP', 20, 1, 1_000_000),
+      signInPerAccount: intVar(env, 'RATE_LIMIT_SIGNIN_PER_ACCOUNT', 10, 1, 1_000_000),
+      signUpPerIp: intVar(env, 'RATE_LIMIT_SIGNUP_PER_IP', 30, 1, 1_000_000),
+    },
+    webDistDir:
+      webDist === undefined ? undefined : webDist === '' ? undefined : resolve(cwd, webDist),
+  };
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { type DirLock, lockDir } from './lock.js';
+import type { DB } from './schema.js';
+
+/**
+ * One SQL dialect, two stores. Both are reached through `pg` + Kysely's PostgresDialect:
+ * embedded, a pg.Pool whose single connection is an in-process PGlite; on a server, a plain
+ * pg.Pool. Same queries, same types (bigint comes back as string on both).
+ */
+export interface Database {
+  readonly db: Kysely<DB>;
+  /** The embedded instance, when there is one (tests dump it as a template). */
+  readonly pglite?: PGlite;
+  readonly kind: 'pglite' | 'postgres';
+  /** Round-trips to the database; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StoreConfig =
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'pglite-memory'; loadDataDir?: Blob }
+  | { kind: 'postgres'; url: string; poolSize?: number };
+
+export async function openDatabase(store: StoreConfig): Promise<Database> {
+  if (store.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: store.url, max: store.poolSize ?? 10 });
+    // An idle client's error (server restart) must not crash the process.
+    pool.on('error', () => {});
+    return wrap(pool, 'postgres', undefined, async () => {});
+  }
+  let lock: DirLock | undefined;
+  let pglite: PGlite;
+  if (store.kind === 'pglite') {
+    mkdirSync(store.dataDir, { recursive: true, mode: 0o700 });
+    const dir = join(store.dataDir, 'pglite');
+    lock = lockDir(dir);
+    try {
+      pglite = new PGlite(dir);
+      await pglite.waitReady;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  } else {
+    pglite = new PGlite(
+      store.loadDataDir ? { loadDataDir: store.loadDataDir } : { dataDir: 'memory://' },
+    );
+    await pglite.waitReady;
+  }
+  const pool = new pg.Pool(createPgConfig(pglite));
+  return wrap(pool, 'pglite', pglite, async () => {
+    await pglite.close();
+    lock?.release();
+  });
+}
+
+function wrap(
+  pool: pg.Pool,
+  kind: Database['kind'],
+  pglite: PGlite | undefined,
+  after: () => Promise<void>,
+): Database {
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    kind,
+    ...(pglite ? { pglite } : {}),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await after();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import * as m20261126_01 from './migrations/2026-11-26-01-accounts-and-charities.js';
+
+/**
+ * Migrations are listed here rather than read from a folder, so they ship inside any
+ * bundle and their order is explicit. Names are date-prefixed and never change.
+ */
+const migrations: Record<string, Migration> = {
+  '2026-11-26-01-accounts-and-charities': m20261126_01,
+};
+
+export class MigrationError extends Error {
+  constructor(
+    readonly migration: string | undefined,
+    cause: unknown,
+  ) {
+    super(`migration ${migration ?? '(unknown)'} failed: ${(cause as Error)?.message ?? cause}`, {
+      cause,
+    });
+    this.name = 'MigrationError';
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new MigrationError(failed?.migrationName, result.error);
+  }
+  return (result.results ?? []).map((r) => r.migrationName);
+}

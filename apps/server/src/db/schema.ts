@@ -1,0 +1,84 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** Kysely's view of the tables; the migrations are the truth, this mirrors them. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type PlatformRole = 'admin' | 'auditor';
+export type OrgRole = 'owner' | 'editor';
+export type OrgStatus = 'pending' | 'verified' | 'rejected';
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  platform_role: PlatformRole | null;
+  created_at: Generated<Date>;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+export interface OrgsTable {
+  id: Generated<string>;
+  name: string;
+  registration_number: string;
+  city: string;
+  cause: string;
+  contact_email: string;
+  contact_phone: string | null;
+  website: string | null;
+  description: string;
+  status: OrgStatus;
+  rejection_reason: string | null;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
+}
+
+export interface OrgMembersTable {
+  org_id: string;
+  user_id: string;
+  role: OrgRole;
+  created_at: Generated<Date>;
+}
+
+export interface OrgInvitationsTable {
+  id: Generated<string>;
+  org_id: string;
+  email: string;
+  role: OrgRole;
+  invited_by: string;
+  created_at: Generated<Date>;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  revoked_at: Date | null;
+}
+
+export interface OrgReviewsTable {
+  id: Generated<string>;
+  org_id: string;
+  decision: 'verified' | 'rejected' | 'resubmitted';
+  reason: string | null;
+  actor_id: string;
+  created_at: Generated<Date>;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  orgs: OrgsTable;
+  org_members: OrgMembersTable;
+  org_invitations: OrgInvitationsTable;
+  org_reviews: OrgReviewsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type Org = Selectable<OrgsTable>;

@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { csrfMatches, findSession, type SessionUser } from '../accounts/sessions.js';
+import type { OrgRole } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { findMembership } from '../orgs/queries.js';
+
+/**
+ * Who may call a route. Every route under /api declares one (the server refuses to start
+ * otherwise), the OpenAPI page shows it, and test/access-matrix.test.ts walks them all.
+ *
+ * - public:      anyone, signed in or not
+ * - signed-in:   any signed-in account
+ * - staff:       platform admins and auditors (auditors read; no staff route writes)
+ * - admin:       platform admins
+ * - org-member:  owners and editors of the charity in `:orgId`; admins and auditors may read
+ * - org-owner:   owners of the charity in `:orgId`
+ */
+export type Access = 'public' | 'signed-in' | 'staff' | 'admin' | 'org-member' | 'org-owner';
+
+export const accessDescriptions: Record<Access, string> = {
+  public: 'Anyone.',
+  'signed-in': 'Any signed-in account.',
+  staff: 'Platform admins and auditors.',
+  admin: 'Platform admins.',
+  'org-member': "The charity's owners and editors; admins and auditors may read.",
+  'org-owner': "The charity's owners.",
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    auth: SessionUser | null;
+    /** Why the session cookie was not accepted, when there was one. */
+    authProblem: 'expired' | 'unknown' | null;
+    /** The caller's role in the charity of `:orgId`, for org routes. */
+    orgRole: OrgRole | null;
+  }
+}
+
+export const sessionCookie = 'gt_session';
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function requireUser(request: FastifyRequest): SessionUser {
+  if (!request.auth) throw new AppError('unauthenticated');
+  return request.auth;
+}
+
+async function authPlugin(app: FastifyInstance) {
+  app.decorateRequest('auth', null);
+  app.decorateRequest('authProblem', null);
+  app.decorateRequest('orgRole', null);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
+    const access = route.config?.access;
+    if (!access)
+      throw new Error(`route ${route.method} ${route.url} does not declare who may call it`);
+    if (route.schema) {
+      const who = `Who may call it: ${accessDescriptions[access]}`;
+      route.schema.description = route.schema.description
+        ? `${route.schema.description}\n\n${who}`
+        : who;
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const token = request.cookies[sessionCookie];
+    if (!token) return;
+    const found = await findSession(app.db, token, app.clock());
+    if (found.status === 'valid') request.auth = found.session;
+    else request.authProblem = found.status;
+  });
+
+  // preHandler runs after validation, so `:orgId` has been checked to be a UUID.
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return;
+    const write = !safeMethods.has(request.method);
+    const auth = request.auth;
+
+    if (write) checkCsrf(request);
+    if (access === 'public') return;
+    if (!auth) {
+      throw new AppError(
+        'unauthenticated',
+        request.authProblem === 'expired' ? 'Your session has expired: sign in again.' : undefined,
+      );
+    }
+    const platformRole = auth.user.platformRole;
+    switch (access) {
+      case 'signed-in':
+        return;
+      case 'admin':
+        if (platformRole !== 'admin') throw new AppError('forbidden');
+        return;
+      case 'staff':
+        if (platformRole !== 'admin' && platformRole !== 'auditor') throw new AppError('forbidden');
+        if (write && platformRole === 'auditor') throw new AppError('forbidden');
+        return;
+      case 'org-member':
+      case 'org-owner': {
+        const orgId = (request.params as { orgId?: string }).orgId;
+        if (!orgId) throw new Error(`route ${request.routeOptions.url} has no :orgId`);
+        request.orgRole = (await findMembership(app.db, orgId, auth.user.id)) ?? null;
+        if (access === 'org-owner') {
+          if (request.orgRole !== 'owner') throw new AppError('forbidden');
+          return;
+        }
+        if (request.orgRole) return;
+        if (!write && (platformRole === 'admin' || platformRole === 'auditor')) return;
+        throw new AppError('forbidden');
+      }
+    }
+    void reply;
+  });
+
+  function checkCsrf(request: FastifyRequest) {
+    if (request.auth) {
+      const given = request.headers['x-csrf-token'];
+      if (!csrfMatches(request.auth.csrfToken, typeof given === 'string' ? given : undefined)) {
+        throw new AppError('csrf_failed');
+      }
+      return;
+    }
+    // Without a session (sign-up, sign-in) a cross-site form could still post: refuse a
+    // browser request whose Origin is another site.
+    const origin = request.headers.origin;
+    if (origin && origin !== 'null') {
+      let host: string;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        throw new AppError('csrf_failed');
+      }
+      if (host !== request.host) throw new AppError('csrf_failed');
+    } else if (origin === 'null') {
+      throw new AppError('csrf_failed');
+    }
+  }
+}
+
+export default fp(authPlugin, { name: 'auth', dependencies: ['@fastify/cookie'] });

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { inject } from 'vitest';
+import { type Database, openDatabase } from '../../src/db/database.js';
+import { adminUrl, databaseUrl, templateDatabaseName } from './store.js';
+
+/**
+ * A fresh, migrated database of its own for one test file, on the store the run targets:
+ * PGlite in memory by default, PostgreSQL when TEST_DATABASE_URL is set. Closing it drops it.
+ */
+export async function createTestDatabase(): Promise<Database> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    const tarball = readFileSync(inject('pgliteTemplate'));
+    return openDatabase({ kind: 'pglite-memory', loadDataDir: new Blob([tarball]) });
+  }
+  const template = templateDatabaseName(url);
+  const name = `${template}_${randomBytes(6).toString('hex')}`;
+  const admin = await openDatabase({ kind: 'postgres', url: adminUrl(url), poolSize: 1 });
+  try {
+    await sql.raw(`create database "${name}" template "${template}"`).execute(admin.db);
+  } finally {
+    await admin.close();
+  }
+  const db = await openDatabase({ kind: 'postgres', url: databaseUrl(url, name) });
+  const close = db.close.bind(db);
+  return Object.assign(db, {
+    async close() {
+      await close();
+      const a = await openDatabase({ kind: 'postgres', url: adminUrl(url), poolSize: 1 });
+      try {
+        await sql.raw(`drop database if exists "${name}" with (force)`).execute(a.db);
+      } finally {
+        await a.close();
+      }
+    },
+  });
+}
