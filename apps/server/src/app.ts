@@ -10,7 +10,6 @@ import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { DB } from './db/schema.js';
-import { errorBody } from './errors.js';
 import authPlugin from './http/auth.js';
 import { installErrorHandling, rateLimitedBody } from './http/error-handler.js';
 import healthRoutes from './http/health.js';
