@@ -113,7 +113,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/sign-out',
     {
-      config: { access: 'signed-in' },
+      config: { access: 'session' },
       schema: {
         tags: ['accounts'],
         summary: 'End the current session',

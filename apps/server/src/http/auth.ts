@@ -10,16 +10,25 @@ import { findMembership } from '../orgs/queries.js';
  * otherwise), the OpenAPI page shows it, and test/access-matrix.test.ts walks them all.
  *
  * - public:      anyone, signed in or not
- * - signed-in:   any signed-in account
+ * - session:     any signed-in account, acting on its own session only (sign-out)
+ * - signed-in:   any signed-in account (auditors only read: they may not write here)
  * - staff:       platform admins and auditors (auditors read; no staff route writes)
  * - admin:       platform admins
  * - org-member:  owners and editors of the charity in `:orgId`; admins and auditors may read
  * - org-owner:   owners of the charity in `:orgId`
  */
-export type Access = 'public' | 'signed-in' | 'staff' | 'admin' | 'org-member' | 'org-owner';
+export type Access =
+  | 'public'
+  | 'session'
+  | 'signed-in'
+  | 'staff'
+  | 'admin'
+  | 'org-member'
+  | 'org-owner';
 
 export const accessDescriptions: Record<Access, string> = {
   public: 'Anyone.',
+  session: 'Any signed-in account, for its own session.',
   'signed-in': 'Any signed-in account.',
   staff: 'Platform admins and auditors.',
   admin: 'Platform admins.',
@@ -30,6 +39,10 @@ export const accessDescriptions: Record<Access, string> = {
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+  }
+  interface FastifyInstance {
+    /** Every API route and who may call it, as declared (for docs and the access-matrix test). */
+    routeAccess: { method: string; url: string; access: Access }[];
   }
   interface FastifyRequest {
     auth: SessionUser | null;
@@ -53,11 +66,17 @@ async function authPlugin(app: FastifyInstance) {
   app.decorateRequest('authProblem', null);
   app.decorateRequest('orgRole', null);
 
+  const routeAccess: FastifyInstance['routeAccess'] = [];
+  app.decorate('routeAccess', routeAccess);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
     const access = route.config?.access;
-    if (!access)
+    if (!access) {
       throw new Error(`route ${route.method} ${route.url} does not declare who may call it`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeAccess.push({ method, url: route.url, access });
+    }
     if (route.schema) {
       const who = `Who may call it: ${accessDescriptions[access]}`;
       route.schema.description = route.schema.description
@@ -90,7 +109,11 @@ async function authPlugin(app: FastifyInstance) {
       );
     }
     const platformRole = auth.user.platformRole;
+    // Auditors read everything and change nothing but their own session.
+    if (write && platformRole === 'auditor' && access !== 'session')
+      throw new AppError('forbidden');
     switch (access) {
+      case 'session':
       case 'signed-in':
         return;
       case 'admin':
@@ -98,7 +121,6 @@ async function authPlugin(app: FastifyInstance) {
         return;
       case 'staff':
         if (platformRole !== 'admin' && platformRole !== 'auditor') throw new AppError('forbidden');
-        if (write && platformRole === 'auditor') throw new AppError('forbidden');
         return;
       case 'org-member':
       case 'org-owner': {

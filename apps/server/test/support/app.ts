@@ -103,15 +103,19 @@ export async function createStaff(t: TestApp, email: string, role: 'admin' | 'au
   return client;
 }
 
-export const sampleOrg = (n: number | string, overrides: Record<string, unknown> = {}) => ({
-  name: `Charity ${n}`,
-  registrationNumber: `REG-${n}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase(),
-  city: 'Chengdu',
-  cause: 'education',
-  contactEmail: `contact${n}@example.org`,
-  description: 'Books and teachers for village schools.',
-  ...overrides,
-});
+/** A valid charity registration; `n` (any text) makes its name and number unique. */
+export function sampleOrg(n: number | string, overrides: Record<string, unknown> = {}) {
+  const tag = String(n).replace(/[^A-Za-z0-9]/g, '');
+  return {
+    name: `Charity ${n}`,
+    registrationNumber: `REG-${tag}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase(),
+    city: 'Chengdu',
+    cause: 'education',
+    contactEmail: `contact-${tag}@example.org`,
+    description: 'Books and teachers for village schools.',
+    ...overrides,
+  };
+}
 
 export function errorCode(res: LightMyRequestResponse): string | undefined {
   try {
