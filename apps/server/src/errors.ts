@@ -19,9 +19,8 @@ export const errorTable = {
     status: 403,
     message: 'Missing or wrong CSRF token: send the X-CSRF-Token header from your session.',
   },
-  // 404 / 405
+  // 404
   not_found: { status: 404, message: 'Not found.' },
-  method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   // 409: the request conflicts with the current state
   email_taken: { status: 409, message: 'An account with this email already exists.' },
   registration_number_taken: {

@@ -26,15 +26,28 @@ export type Access =
   | 'org-member'
   | 'org-owner';
 
-export const accessDescriptions: Record<Access, string> = {
-  public: 'Anyone.',
-  session: 'Any signed-in account, for its own session.',
-  'signed-in': 'Any signed-in account.',
-  staff: 'Platform admins and auditors.',
-  admin: 'Platform admins.',
-  'org-member': "The charity's owners and editors; admins and auditors may read.",
-  'org-owner': "The charity's owners.",
-};
+/** Who may call a route, in words, for the OpenAPI page and docs/api.md. */
+export function whoMayCall(access: Access, method: string): string {
+  const write = !safeMethods.has(method);
+  switch (access) {
+    case 'public':
+      return 'Anyone.';
+    case 'session':
+      return 'Any signed-in account, for its own session.';
+    case 'signed-in':
+      return write ? 'Any signed-in account except auditors.' : 'Any signed-in account.';
+    case 'staff':
+      return 'Platform admins and auditors.';
+    case 'admin':
+      return 'Platform admins.';
+    case 'org-member':
+      return write
+        ? "The charity's owners and editors."
+        : "The charity's owners and editors, platform admins and auditors.";
+    case 'org-owner':
+      return "The charity's owners.";
+  }
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -78,7 +91,7 @@ async function authPlugin(app: FastifyInstance) {
       if (method !== 'HEAD') routeAccess.push({ method, url: route.url, access });
     }
     if (route.schema) {
-      const who = `Who may call it: ${accessDescriptions[access]}`;
+      const who = `Who may call it: ${[route.method].flat().map((m) => whoMayCall(access, m))[0]}`;
       route.schema.description = route.schema.description
         ? `${route.schema.description}\n\n${who}`
         : who;
