@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import * as ledger from '../src/index.js';
+
+describe('the public API', () => {
+  it('exports the names other tools rely on', () => {
+    const required = [
+      'hashLeaf',
+      'hashChildren',
+      'rootHash',
+      'proveInclusion',
+      'proveConsistency',
+      'verifyInclusion',
+      'verifyConsistency',
+      'generateSignerKey',
+      'signNote',
+      'parseVerifierKey',
+      'openNote',
+      'parseCheckpoint',
+      'formatCheckpoint',
+      'cosign',
+      'verifyCosignature',
+      'tilePath',
+      'verifyReceipt',
+      'CompactRange',
+      'LedgerError',
+      'setCryptoProvider',
+    ];
+    for (const name of required)
+      expect(typeof (ledger as Record<string, unknown>)[name], name).toBe('function');
+  });
+
+  it('rootHash of no leaves is SHA-256("")', () => {
+    expect(Buffer.from(ledger.rootHash([])).toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+  });
+
+  it('generateSignerKey makes Go-format keys that sign and verify', () => {
+    const { signerKey, verifierKey } = ledger.generateSignerKey('goodtrace.example/log');
+    expect(signerKey).toMatch(
+      /^PRIVATE\+KEY\+goodtrace\.example\/log\+[0-9a-f]{8}\+A[A-Za-z0-9+/]{43}$/,
+    );
+    expect(verifierKey).toMatch(/^goodtrace\.example\/log\+[0-9a-f]{8}\+A[A-Za-z0-9+/]{43}$/);
+    const opened = ledger.openNote(ledger.signNote('hi\n', [signerKey]), [
+      ledger.parseVerifierKey(verifierKey),
+    ]);
+    expect(opened.signatures[0]!.name).toBe('goodtrace.example/log');
+  });
+
+  it('LedgerError carries a code from the closed list', () => {
+    try {
+      ledger.verifyInclusion({
+        leafHash: new Uint8Array(32),
+        index: 0,
+        treeSize: 0,
+        proof: [],
+        rootHash: new Uint8Array(32),
+      });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ledger.LedgerError);
+      expect(ledger.LEDGER_ERROR_CODES).toContain((e as ledger.LedgerError).code);
+    }
+    expect(new Set(ledger.LEDGER_ERROR_CODES).size).toBe(ledger.LEDGER_ERROR_CODES.length);
+  });
+});
