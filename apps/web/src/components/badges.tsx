@@ -1,0 +1,12 @@
+import { useI18n } from '../i18n';
+import type { OrgStatus } from '../types';
+
+export function StatusBadge({ status }: { status: OrgStatus }) {
+  const { t } = useI18n();
+  return <span className={`badge badge-${status}`}>{t(`status.${status}`)}</span>;
+}
+
+export function CauseTag({ cause }: { cause: string }) {
+  const { maybe } = useI18n();
+  return <span className="tag">{maybe(`cause.${cause}`) ?? cause}</span>;
+}

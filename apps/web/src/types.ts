@@ -1,0 +1,82 @@
+/** The shapes the API returns (see the server's OpenAPI at /api/docs). */
+
+export type PlatformRole = 'admin' | 'auditor';
+export type OrgRole = 'owner' | 'editor';
+export type OrgStatus = 'pending' | 'verified' | 'rejected';
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  platformRole: PlatformRole | null;
+}
+
+export interface SessionResponse {
+  user: User | null;
+  csrfToken: string | null;
+}
+
+export interface Org {
+  id: string;
+  name: string;
+  registrationNumber: string;
+  city: string;
+  cause: string;
+  contactEmail: string;
+  contactPhone: string | null;
+  website: string | null;
+  description: string;
+  status: OrgStatus;
+  createdAt: string;
+  reviewedAt: string | null;
+  rejectionReason?: string | null;
+  myRole?: OrgRole | null;
+}
+
+/** The fields a charity's form edits. */
+export interface OrgInput {
+  name: string;
+  registrationNumber: string;
+  city: string;
+  cause: string;
+  contactEmail: string;
+  contactPhone: string | null;
+  website: string | null;
+  description: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface Review {
+  decision: 'verified' | 'rejected' | 'resubmitted';
+  reason: string | null;
+  at: string;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  displayName: string;
+  role: OrgRole;
+  joinedAt: string;
+}
+
+export interface Invitation {
+  id: string;
+  orgId: string;
+  orgName: string;
+  email: string;
+  role: OrgRole;
+  invitedBy: string;
+  createdAt: string;
+}
+
+export interface MembersResponse {
+  members: Member[];
+  invitations: Invitation[];
+}
