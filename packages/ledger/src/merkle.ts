@@ -44,9 +44,16 @@ export type HashAt = (node: NodeId) => Uint8Array | Promise<Uint8Array>;
 const scratch = new Uint8Array(1 + 2 * HASH_SIZE);
 scratch[0] = 0x01;
 
+/** Reused input buffer for leaf hashes of small entries (a provider's sha256 keeps no reference). */
+const leafScratch = new Uint8Array(1024);
+
 /** RFC 9162 §2.1.1: the leaf hash SHA-256(0x00 ‖ data). */
 export function hashLeaf(data: Uint8Array): Uint8Array {
   checkBytes(data, 'data');
+  if (data.length < leafScratch.length) {
+    leafScratch.set(data, 1);
+    return sha256(leafScratch.subarray(0, data.length + 1));
+  }
   const buf = new Uint8Array(data.length + 1);
   buf.set(data, 1);
   return sha256(buf);
