@@ -87,6 +87,15 @@ function databaseUrlVar(env: Env): string | undefined {
   return raw;
 }
 
+/**
+ * The folder relative paths (DATA_DIR, WEB_DIST_DIR) are resolved against: where the person
+ * typed the command. `npm start` at the root runs the server inside apps/server, but npm
+ * passes the original folder as INIT_CWD, so ./data means <repo>/data.
+ */
+export function invocationDir(env: Env = process.env): string {
+  return env.INIT_CWD || process.cwd();
+}
+
 /** Builds the configuration from environment variables; throws ConfigError naming the bad one. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');

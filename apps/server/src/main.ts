@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import closeWithGrace from 'close-with-grace';
 import { type App, buildApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, invocationDir, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
 
 /** `npm start`: read the environment once, build the app, listen, and shut down gracefully. */
 async function main() {
   let config: Config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(process.env, invocationDir());
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Configuration error: ${err.message}`);

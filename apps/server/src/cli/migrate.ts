@@ -1,9 +1,9 @@
-import { loadConfig } from '../config.js';
+import { invocationDir, loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
 /** `npm run migrate`: apply pending migrations to the configured store, then exit. */
-const config = loadConfig(process.env);
+const config = loadConfig(process.env, invocationDir());
 const database = await openDatabase(
   config.databaseUrl
     ? { kind: 'postgres', url: config.databaseUrl }
