@@ -331,11 +331,10 @@ export function rootFromInclusionProof(
     if (sn === 0) throw new LedgerError('proof_wrong_length', 'inclusion proof too long');
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
+      // fn even means a right-edge node: skip the levels where it has no sibling.
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
       }
     } else {
       r = nodeHash(r, p);
@@ -410,11 +409,10 @@ export function verifyConsistency(args: {
       if (fn % 2 === 1 || fn === sn) {
         fr = nodeHash(c, fr);
         sr = nodeHash(c, sr);
-        if (fn % 2 === 0) {
-          while (fn % 2 === 0 && fn !== 0) {
-            fn = Math.floor(fn / 2);
-            sn = Math.floor(sn / 2);
-          }
+        // fn even means a right-edge node: skip the levels where it has no sibling.
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
         }
       } else {
         sr = nodeHash(sr, c);

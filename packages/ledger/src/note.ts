@@ -168,12 +168,32 @@ function splitPlus(s: string, count: number): string[] | null {
   return parts;
 }
 
-function decodeKeyMaterial(b64: string): Uint8Array {
+/** The checks shared by verifier and signer key strings: name, hex ID, type ‖ 32 bytes. */
+function parseKeyParts(
+  name: string,
+  id: string,
+  b64: string,
+  what: 'public key' | 'seed',
+): { keyId: number; type: number; material: Uint8Array } {
+  if (!isValidKeyName(name)) throw new LedgerError('malformed_key', 'invalid key name');
+  if (!HEX8.test(id)) throw new LedgerError('malformed_key', 'key ID must be 8 hex digits');
+  let material: Uint8Array;
   try {
-    return decodeBase64(b64);
+    material = decodeBase64(b64);
   } catch (e) {
     throw new LedgerError('malformed_key', 'key material is not canonical base64', { cause: e });
   }
+  if (material.length === 0) throw new LedgerError('malformed_key', 'empty key material');
+  const type = material[0]!;
+  if (type !== KEY_TYPE_ED25519 && type !== KEY_TYPE_COSIGNATURE_V1) {
+    throw new LedgerError(
+      'unknown_key_type',
+      `unsupported key type 0x${type.toString(16).padStart(2, '0')}`,
+    );
+  }
+  if (material.length !== 33)
+    throw new LedgerError('malformed_key', `an Ed25519 ${what} is 32 bytes`);
+  return { keyId: Number.parseInt(id, 16), type, material };
 }
 
 /**
@@ -188,23 +208,10 @@ export function parseVerifierKey(verifierKey: string): Verifier {
     if (parts === null)
       throw new LedgerError('malformed_key', 'verifier key must be name+hexid+base64');
     const [name, id, b64] = parts as [string, string, string];
-    if (!isValidKeyName(name)) throw new LedgerError('malformed_key', 'invalid key name');
-    if (!HEX8.test(id)) throw new LedgerError('malformed_key', 'key ID must be 8 hex digits');
-    const material = decodeKeyMaterial(b64);
-    if (material.length === 0) throw new LedgerError('malformed_key', 'empty key material');
-    const keyId = Number.parseInt(id, 16);
+    const { keyId, type, material } = parseKeyParts(name, id, b64, 'public key');
     if (computeKeyId(name, material) !== keyId) {
       throw new LedgerError('key_id_mismatch', `key ID ${id} does not match name and key`);
     }
-    const type = material[0]!;
-    if (type !== KEY_TYPE_ED25519 && type !== KEY_TYPE_COSIGNATURE_V1) {
-      throw new LedgerError(
-        'unknown_key_type',
-        `unsupported key type 0x${type.toString(16).padStart(2, '0')}`,
-      );
-    }
-    if (material.length !== 33)
-      throw new LedgerError('malformed_key', 'an Ed25519 public key is 32 bytes');
     return makeVerifier(name, keyId, type, material.slice(1));
   });
 }
@@ -243,23 +250,11 @@ export function parseSignerKey(signerKey: string): Signer {
       throw new LedgerError('malformed_key', 'signer key must be PRIVATE+KEY+name+hexid+base64');
     }
     const [, , name, id, b64] = parts as [string, string, string, string, string];
-    if (!isValidKeyName(name)) throw new LedgerError('malformed_key', 'invalid key name');
-    if (!HEX8.test(id)) throw new LedgerError('malformed_key', 'key ID must be 8 hex digits');
-    const material = decodeKeyMaterial(b64);
-    if (material.length === 0) throw new LedgerError('malformed_key', 'empty key material');
-    const type = material[0]!;
-    if (type !== KEY_TYPE_ED25519 && type !== KEY_TYPE_COSIGNATURE_V1) {
-      throw new LedgerError(
-        'unknown_key_type',
-        `unsupported key type 0x${type.toString(16).padStart(2, '0')}`,
-      );
-    }
-    if (material.length !== 33)
-      throw new LedgerError('malformed_key', 'an Ed25519 seed is 32 bytes');
+    const { keyId: claimed, type, material } = parseKeyParts(name, id, b64, 'seed');
     const seed = material.slice(1);
     const publicKey = ed25519PublicKey(seed);
     const keyId = computeKeyId(name, concatBytes(Uint8Array.of(type), publicKey));
-    if (keyId !== Number.parseInt(id, 16)) {
+    if (keyId !== claimed) {
       throw new LedgerError('key_id_mismatch', `key ID ${id} does not match name and key`);
     }
     return Object.freeze({
@@ -476,7 +471,13 @@ export function openNote(signedNote: string | Uint8Array, verifiers: Verifier[])
         unverified.push({ name: line.name, keyId: line.keyId, base64: line.base64 });
         continue;
       }
-      if (verifier.verify(message, line.signature) !== true) {
+      let valid = false;
+      try {
+        valid = verifier.verify(message, line.signature) === true;
+      } catch {
+        // A verifier that throws rejects the signature (fail closed).
+      }
+      if (!valid) {
         throw new LedgerError(
           'invalid_signature',
           `invalid signature for key ${line.name}+${hex8(line.keyId)}`,

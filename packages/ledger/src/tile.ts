@@ -231,11 +231,13 @@ export function hashAtFromTiles(args: {
   treeSize: number;
   readTile: (tile: Tile) => Uint8Array | Promise<Uint8Array>;
 }): HashAt {
-  checkObject(args, 'arguments');
-  const treeSize = checkSize(args.treeSize, 'treeSize');
-  const readTile = args.readTile;
-  if (typeof readTile !== 'function')
-    throw new LedgerError('invalid_argument', 'readTile must be a function');
+  const { treeSize, readTile } = guard('invalid_argument', () => {
+    checkObject(args, 'arguments');
+    const read = args.readTile;
+    if (typeof read !== 'function')
+      throw new LedgerError('invalid_argument', 'readTile must be a function');
+    return { treeSize: checkSize(args.treeSize, 'treeSize'), readTile: read };
+  });
   const cache = new Map<string, Uint8Array | Promise<Uint8Array>>();
   return (node: NodeId) => {
     const { tile, start, count } = tileForNode({ level: node.level, index: node.index, treeSize });
