@@ -3,12 +3,12 @@
 // Every figure is printed beside the hashing ceiling measured in the same run: node:crypto SHA-256
 // of a 65-byte Merkle node, createHash().update().digest() (the definition). Each crypto
 // provider is measured in a fresh child process, so the JIT sees one provider only, as in a server
-// that installs node:crypto at start. The node:crypto provider is examples/node-crypto-provider.ts.
+// that installs node:crypto at start. The node:crypto provider is packages/ledger-node.
 import { execFileSync } from 'node:child_process';
 import { createHash, hash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { nodeCryptoProvider } from '../examples/node-crypto-provider.js';
+import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import {
   CompactRange,
   formatCheckpoint,

@@ -1,6 +1,6 @@
+import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeCryptoProvider } from '../examples/node-crypto-provider.js';
 import {
   getCryptoProvider,
   hashLeaf,

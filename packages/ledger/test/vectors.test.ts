@@ -1,5 +1,5 @@
+import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeCryptoProvider } from '../examples/node-crypto-provider.js';
 import { type CryptoProvider, nobleProvider, setCryptoProvider } from '../src/index.js';
 import { VECTOR_FILES, vectorCases } from './checks.js';
 import { loadVectors } from './load-vectors.js';

@@ -4,7 +4,7 @@
 // installs this at start:
 //
 //   import { setCryptoProvider } from '@goodtrace/ledger';
-//   import { nodeCryptoProvider } from './node-crypto-provider.js';
+//   import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 //   setCryptoProvider(nodeCryptoProvider());
 //
 // Measured on the 2-core bench machine: one-shot crypto.hash() is ~1.6× faster than
@@ -12,7 +12,7 @@
 // than @noble/curves. KeyObjects are cached per key so each verify is a single OpenSSL call.
 
 import * as crypto from 'node:crypto';
-import type { CryptoProvider } from '../src/index.js';
+import type { CryptoProvider } from '@goodtrace/ledger';
 
 // DER prefixes that wrap a raw 32-byte Ed25519 key as SPKI (public) or PKCS#8 (private) (RFC 8410).
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
