@@ -3,6 +3,8 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { setCryptoProvider } from '@goodtrace/ledger';
+import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import accountsRoutes from './accounts/routes.js';
@@ -13,9 +15,12 @@ import type { DB } from './db/schema.js';
 import authPlugin from './http/auth.js';
 import { installErrorHandling, rateLimitedBody } from './http/error-handler.js';
 import healthRoutes from './http/health.js';
+import { createMetrics, type Metrics, metricsRoute } from './http/metrics.js';
 import { ErrorResponse } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { serveWeb } from './http/web.js';
+import { logApiRoutes, tlogRoutes } from './ledger/routes.js';
+import { LedgerService } from './ledger/service.js';
 import adminOrgRoutes from './orgs/admin-routes.js';
 import orgRoutes from './orgs/routes.js';
 import { seedDemoData } from './seed/demo.js';
@@ -27,6 +32,8 @@ declare module 'fastify' {
     db: Kysely<DB>;
     clock: () => Date;
     closing: boolean;
+    ledger: LedgerService;
+    metrics: Metrics;
   }
 }
 
@@ -65,6 +72,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Native SHA-256 and Ed25519 for the ledger library (it defaults to pure-JS noble).
+  setCryptoProvider(nodeCryptoProvider());
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
 
@@ -84,18 +93,31 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   app.addHook('preClose', async () => {
     app.closing = true;
   });
-  app.addHook('onClose', async () => {
-    if (ownsDatabase) await database.close();
-  });
+  const metrics = createMetrics();
+  app.decorate('metrics', metrics);
 
+  let ledger: LedgerService;
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length) app.log.info({ applied }, 'database migrated');
-    if (config.seedDemo) await seedDemoData(database.db, app.log);
+    ledger = await LedgerService.open({
+      db: database.db,
+      config: config.ledger,
+      log: app.log,
+      metrics: metrics.ledger,
+      createKeyIfMissing: true,
+    });
+    if (config.seedDemo) await seedDemoData(database.db, app.log, app.clock());
   } catch (err) {
     if (ownsDatabase) await database.close();
     throw err;
   }
+  app.decorate('ledger', ledger);
+  // Stop the sequencer before the database it writes to closes.
+  app.addHook('onClose', async () => {
+    await ledger.stop();
+    if (ownsDatabase) await database.close();
+  });
 
   app.addSchema(ErrorResponse);
   await app.register(fastifySwagger, {
@@ -121,15 +143,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   await app.register(authPlugin);
 
   await app.register(healthRoutes);
+  await metricsRoute(app, metrics, () => ledger.refreshMetrics());
+  await app.register(tlogRoutes, { prefix: '/log' });
   await app.register(
     async (api) => {
       await api.register(accountsRoutes, { prefix: '/auth' });
       await api.register(orgRoutes);
       await api.register(adminOrgRoutes, { prefix: '/admin' });
+      await api.register(logApiRoutes, { prefix: '/log' });
     },
     { prefix: '/api' },
   );
   await serveWeb(app, config.webDistDir);
   await app.ready();
+  ledger.start();
   return app;
 }

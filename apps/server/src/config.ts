@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 
 /**
  * Configuration is read once, at the edge (server start or a CLI command), validated, and
@@ -31,6 +32,30 @@ export interface Config {
   };
   /** Folder holding the built web app (apps/web/dist); absent means API only. */
   webDistDir: string | undefined;
+  ledger: LedgerConfig;
+}
+
+export interface WitnessConfig {
+  /** The witness's cosignature/v1 verifier key (`name+id+base64`); its name names the witness. */
+  verifierKey: string;
+  /** Its C2SP tlog-witness submission prefix: add-checkpoint is POSTed to `${url}/add-checkpoint`. */
+  url: string;
+}
+
+export interface LedgerConfig {
+  /** The checkpoint origin line and the signing key's name. */
+  origin: string;
+  /** The signing key itself (a secret; prefer signerKeyFile). */
+  signerKey: string | undefined;
+  /** File holding the signing key; created (0600) on first start if missing. */
+  signerKeyFile: string;
+  witnesses: WitnessConfig[];
+  /** Run the sequencer in this process (at most one is active per database anyway). */
+  sequencer: boolean;
+  /** Most outbox rows sequenced in one transaction. */
+  batchSize: number;
+  /** How often an idle sequencer looks for new outbox rows. */
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +112,46 @@ function databaseUrlVar(env: Env): string | undefined {
   return raw;
 }
 
+function originVar(env: Env): string {
+  const origin = env.LOG_ORIGIN || `${hostname()}/goodtrace/log`;
+  // A note key name: no whitespace, no '+'; C2SP asks for a schema-less URL.
+  if (!/^[^\s+]+$/u.test(origin) || origin.includes('://')) {
+    throw new ConfigError(
+      'LOG_ORIGIN',
+      `must be a schema-less URL without spaces or '+', got "${origin}"`,
+    );
+  }
+  return origin;
+}
+
+function witnessesVar(env: Env): WitnessConfig[] {
+  const raw = env.LOG_WITNESSES;
+  if (!raw) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(
+      'LOG_WITNESSES',
+      'must be JSON: [{"verifierKey": "name+id+key", "url": "https://…"}]',
+    );
+  }
+  if (!Array.isArray(list)) throw new ConfigError('LOG_WITNESSES', 'must be a JSON array');
+  return list.map((w, i) => {
+    const item = w as Partial<WitnessConfig>;
+    if (typeof item?.verifierKey !== 'string' || typeof item?.url !== 'string') {
+      throw new ConfigError('LOG_WITNESSES', `entry ${i} needs "verifierKey" and "url" strings`);
+    }
+    try {
+      const u = new URL(item.url);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    } catch {
+      throw new ConfigError('LOG_WITNESSES', `entry ${i}: "${item.url}" is not an http(s) URL`);
+    }
+    return { verifierKey: item.verifierKey, url: item.url.replace(/\/+$/, '') };
+  });
+}
+
 /**
  * The folder relative paths (DATA_DIR, WEB_DIST_DIR) are resolved against: where the person
  * typed the command. `npm start` at the root runs the server inside apps/server, but npm
@@ -106,6 +171,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError('SEED_DEMO', 'demo data is never seeded in production');
   }
   const webDist = env.WEB_DIST_DIR;
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const keyFile = env.LOG_SIGNER_KEY_FILE;
   return {
     env: nodeEnv,
     host: env.HOST || '0.0.0.0',
@@ -116,7 +183,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       'info',
     ),
-    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
+    dataDir,
     databaseUrl: databaseUrlVar(env),
     seedDemo,
     cookieSecure: boolVar(env, 'COOKIE_SECURE', production),
@@ -127,7 +194,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       signInPerAccount: intVar(env, 'RATE_LIMIT_SIGNIN_PER_ACCOUNT', 10, 1, 1_000_000),
       signUpPerIp: intVar(env, 'RATE_LIMIT_SIGNUP_PER_IP', 30, 1, 1_000_000),
     },
-    webDistDir:
-      webDist === undefined ? undefined : webDist === '' ? undefined : resolve(cwd, webDist),
+    webDistDir: webDist ? resolve(cwd, webDist) : undefined,
+    ledger: {
+      origin: originVar(env),
+      signerKey: env.LOG_SIGNER_KEY || undefined,
+      signerKeyFile: keyFile ? resolve(cwd, keyFile) : join(dataDir, 'keys', 'log-signer.key'),
+      witnesses: witnessesVar(env),
+      sequencer: boolVar(env, 'LEDGER_SEQUENCER', true),
+      batchSize: intVar(env, 'LEDGER_BATCH_SIZE', 2000, 1, 10_000),
+      pollMs: intVar(env, 'LEDGER_POLL_MS', 10, 1, 60_000),
+    },
   };
 }

@@ -21,6 +21,7 @@ export const errorTable = {
   },
   // 404
   not_found: { status: 404, message: 'Not found.' },
+  log_size_unknown: { status: 404, message: 'The log signed no checkpoint of this tree size.' },
   // 409: the request conflicts with the current state
   email_taken: { status: 409, message: 'An account with this email already exists.' },
   registration_number_taken: {

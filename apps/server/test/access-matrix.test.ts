@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent } from '../src/ledger/append-event.js';
 import { Client, sampleOrg, startTestApp, type TestApp } from './support/app.js';
 
 /**
@@ -113,6 +114,23 @@ const cases: Case[] = [
     expect: signedIn(200, { auditor: 403 }),
   },
   { route: 'GET /api/admin/orgs', expect: only({ auditor: 200, admin: 200 }) },
+  { route: 'GET /api/log', expect: all(200) },
+  { route: 'GET /api/log/entries/:index', path: () => '/api/log/entries/0', expect: all(200) },
+  {
+    route: 'GET /api/log/proofs/inclusion',
+    path: () => '/api/log/proofs/inclusion?index=0',
+    expect: all(200),
+  },
+  {
+    route: 'GET /api/log/proofs/consistency',
+    path: () => '/api/log/proofs/consistency?from=0',
+    expect: all(200),
+  },
+  {
+    route: 'GET /api/log/receipts/:eventId',
+    path: () => `/api/log/receipts/${loggedEventId}`,
+    expect: all(200),
+  },
   {
     route: 'POST /api/admin/orgs/:orgId/verify',
     orgStatus: 'pending',
@@ -137,6 +155,7 @@ const emails: Record<Exclude<Role, 'anonymous'>, string> = {
 };
 const ids = {} as Record<Exclude<Role, 'anonymous'>, string>;
 let otherOrgId: string;
+let loggedEventId = '';
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -161,6 +180,16 @@ beforeAll(async () => {
     .insertInto('org_members')
     .values({ org_id: otherOrgId, user_id: ids.editorOfOther, role: 'editor' })
     .execute();
+  // One event on the log, for the log routes to show.
+  loggedEventId = await appendEvent(db, {
+    type: 'test.matrix',
+    v: 1,
+    at: new Date().toISOString(),
+    data: {},
+  });
+  while (!(await db.selectFrom('ledger_entries').select('idx').executeTakeFirst())) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
 });
 afterAll(() => t.close());
 

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as m20261126_01 from './migrations/2026-11-26-01-accounts-and-charities.js';
+import * as m20261126_02 from './migrations/2026-11-26-02-ledger.js';
 
 /**
  * Migrations are listed here rather than read from a folder, so they ship inside any
@@ -7,6 +8,7 @@ import * as m20261126_01 from './migrations/2026-11-26-01-accounts-and-charities
  */
 const migrations: Record<string, Migration> = {
   '2026-11-26-01-accounts-and-charities': m20261126_01,
+  '2026-11-26-02-ledger': m20261126_02,
 };
 
 export class MigrationError extends Error {

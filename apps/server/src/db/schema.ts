@@ -71,6 +71,60 @@ export interface OrgReviewsTable {
   created_at: Generated<Date>;
 }
 
+export interface LedgerOutboxTable {
+  id: Generated<string>;
+  event_type: string;
+  leaf: Uint8Array;
+  queued_at: Generated<Date>;
+}
+
+export interface LedgerEntriesTable {
+  idx: string;
+  outbox_id: string;
+  event_type: string;
+  leaf: Uint8Array;
+  queued_at: Timestamp;
+  sequenced_at: Timestamp;
+}
+
+export interface LedgerTilesTable {
+  level: number;
+  idx: string;
+  data: Uint8Array;
+}
+
+export interface LedgerStateTable {
+  id: number;
+  origin: string;
+  verifier_key: string;
+  tree_size: string;
+  compact_range: Uint8Array;
+  root_hash: Uint8Array;
+  checkpoint: string;
+  updated_at: Timestamp;
+}
+
+export interface LedgerCheckpointsTable {
+  tree_size: string;
+  root_hash: Uint8Array;
+  checkpoint: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerCosignaturesTable {
+  tree_size: string;
+  witness: string;
+  signature_line: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerWitnessStateTable {
+  witness: string;
+  tree_size: string;
+  updated_at: Timestamp;
+  last_error: string | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -78,6 +132,13 @@ export interface DB {
   org_members: OrgMembersTable;
   org_invitations: OrgInvitationsTable;
   org_reviews: OrgReviewsTable;
+  ledger_outbox: LedgerOutboxTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_tiles: LedgerTilesTable;
+  ledger_state: LedgerStateTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
+  ledger_cosignatures: LedgerCosignaturesTable;
+  ledger_witness_state: LedgerWitnessStateTable;
 }
 
 export type User = Selectable<UsersTable>;

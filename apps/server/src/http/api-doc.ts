@@ -42,7 +42,13 @@ Conventions:
   \`GET /api/auth/session\` (or the sign-in/sign-up response) returns.
 - Lists take \`page\` (from 1) and \`pageSize\` (1–100, default 20) and return
   \`{ items, total, page, pageSize }\`.
-- Health: \`GET /healthz\` (alive), \`GET /readyz\` (database answers; 503 otherwise).
+- Health: \`GET /healthz\` (alive), \`GET /readyz\` (database answers; 503 otherwise);
+  Prometheus metrics at \`GET /metrics\`.
+- The log itself is served as [C2SP tlog-tiles](https://c2sp.org/tlog-tiles) under \`/log\`,
+  for any tlog client: \`GET /log/checkpoint\` (the signed checkpoint with witness
+  cosignatures, \`text/plain\`), \`GET /log/tile/<L>/<N>[.p/<W>]\` (hash tiles) and
+  \`GET /log/tile/entries/<N>[.p/<W>]\` (entry bundles), both immutable; and
+  \`GET /log/key\`, the log's verifier key. See [ledger.md](ledger.md).
 
 ${sections.join('\n')}`;
 }

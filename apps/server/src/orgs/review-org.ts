@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { appendEvent } from '../ledger/append-event.js';
+import { orgVerifiedEvent } from '../ledger/events.js';
 import { findOrg } from './queries.js';
 
 /**
@@ -43,7 +45,10 @@ export async function reviewOrg(
       .insertInto('org_reviews')
       .values({ org_id: input.orgId, decision: input.decision, reason, actor_id: input.adminId })
       .execute();
-    return (await findOrg(tx, input.orgId))!;
+    const org = (await findOrg(tx, input.orgId))!;
+    // A verification is public record: it goes on the log in the same transaction.
+    if (input.decision === 'verified') await appendEvent(tx, orgVerifiedEvent(org, input.now));
+    return org;
   });
 }
 

@@ -2,6 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { hashPassword } from '../accounts/passwords.js';
 import type { DB } from '../db/schema.js';
+import { appendEvent } from '../ledger/append-event.js';
+import { orgVerifiedEvent } from '../ledger/events.js';
 
 /**
  * Demo data for `npm start`: seeded only into an empty store (no accounts yet), switched
@@ -70,7 +72,11 @@ const demoOrgs = [
   },
 ] as const;
 
-export async function seedDemoData(db: Kysely<DB>, log: FastifyBaseLogger): Promise<boolean> {
+export async function seedDemoData(
+  db: Kysely<DB>,
+  log: FastifyBaseLogger,
+  now = new Date(),
+): Promise<boolean> {
   const seeded = await db.transaction().execute(async (tx) => {
     const existing = await tx.selectFrom('users').select('id').limit(1).executeTakeFirst();
     if (existing) return false;
@@ -97,7 +103,7 @@ export async function seedDemoData(db: Kysely<DB>, log: FastifyBaseLogger): Prom
         .values({
           ...org,
           created_by: ids.get(owner)!,
-          reviewed_at: verified ? new Date() : null,
+          reviewed_at: verified ? now : null,
           reviewed_by: verified ? adminId : null,
         })
         .returning('id')
@@ -111,6 +117,7 @@ export async function seedDemoData(db: Kysely<DB>, log: FastifyBaseLogger): Prom
           .insertInto('org_reviews')
           .values({ org_id: id, decision: 'verified', reason: null, actor_id: adminId })
           .execute();
+        await appendEvent(tx, orgVerifiedEvent({ id, ...org }, now));
       }
     }
     return true;

@@ -1,3 +1,4 @@
+import { generateSignerKey } from '@goodtrace/ledger';
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -8,6 +9,18 @@ export interface TestApp {
   app: App;
   database: Database;
   close(): Promise<void>;
+}
+
+export const testLogOrigin = 'test.goodtrace.example/log';
+// One log key per database: every app started on the same database must sign with it.
+const logKeys = new WeakMap<Database, string>();
+function logKeyFor(database: Database): string {
+  let key = logKeys.get(database);
+  if (!key) {
+    key = generateSignerKey(testLogOrigin).signerKey;
+    logKeys.set(database, key);
+  }
+  return key;
 }
 
 /** A whole server on a fresh database of its own. Rate limits are high unless a test sets them. */
@@ -22,6 +35,9 @@ export async function startTestApp(
     RATE_LIMIT_SIGNIN_PER_IP: '100000',
     RATE_LIMIT_SIGNIN_PER_ACCOUNT: '100000',
     RATE_LIMIT_SIGNUP_PER_IP: '100000',
+    LOG_ORIGIN: testLogOrigin,
+    LOG_SIGNER_KEY: logKeyFor(database),
+    LEDGER_POLL_MS: '5',
     ...opts.env,
   });
   const app = await buildApp(config, { database, ...(opts.clock ? { clock: opts.clock } : {}) });

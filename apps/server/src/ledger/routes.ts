@@ -1,0 +1,205 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { encodeEntryBundle, isLedgerError, parseTilePath, TILE_WIDTH } from '@goodtrace/ledger';
+import { Type } from 'typebox';
+import { errorBody } from '../errors.js';
+import { errorResponses } from '../http/schemas.js';
+import { getConsistencyProof, getEntry, getInclusionProof, getReceipt } from './read.js';
+
+const Size = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Base64 = Type.String();
+// The event is returned exactly as logged (its canonical JSON is the leaf), so no schema
+// may trim it.
+const Event = Type.Unknown();
+const LogEntry = Type.Object({
+  index: Size,
+  event: Event,
+  leafHash: Base64,
+  queuedAt: Type.String(),
+  sequencedAt: Type.String(),
+});
+const InclusionProof = Type.Object({
+  index: Size,
+  treeSize: Size,
+  leafHash: Base64,
+  proof: Type.Array(Base64),
+  checkpoint: Type.String(),
+});
+const ConsistencyProof = Type.Object({
+  from: Size,
+  to: Size,
+  proof: Type.Array(Base64),
+  oldCheckpoint: Type.String(),
+  newCheckpoint: Type.String(),
+});
+const Receipt = Type.Object({
+  version: Type.Literal(1),
+  event: Event,
+  leafIndex: Size,
+  treeSize: Size,
+  inclusionProof: Type.Array(Base64),
+  checkpoint: Type.String(),
+});
+const LogInfo = Type.Object({
+  origin: Type.String(),
+  verifierKey: Type.String(),
+  treeSize: Size,
+  rootHash: Base64,
+  checkpoint: Type.String(),
+  witnesses: Type.Array(
+    Type.Object({ name: Type.String(), url: Type.String(), cosigned: Type.Boolean() }),
+  ),
+});
+const immutable = 'public, max-age=31536000, immutable';
+
+/**
+ * The log over HTTP, exactly as C2SP tlog-tiles says, under /log (so generic tlog tooling
+ * can read it): checkpoint, hash tiles and entry bundles. Tiles are immutable, partial ones
+ * included: a path names its width, and the hashes a width covers never change.
+ */
+export const tlogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/checkpoint',
+    { schema: { tags: ['log'], summary: 'The latest checkpoint, with cosignatures' } },
+    async (_req, reply) => {
+      const { note } = await app.ledger.servedCheckpoint();
+      return reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(note);
+    },
+  );
+
+  app.get(
+    '/key',
+    { schema: { tags: ['log'], summary: "The log's verifier key (name+id+base64)" } },
+    async (_req, reply) =>
+      reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(`${app.ledger.key.verifierKey}\n`),
+  );
+
+  app.get(
+    '/tile/*',
+    { schema: { tags: ['log'], summary: 'A hash tile or an entry bundle (C2SP tlog-tiles)' } },
+    async (request, reply) => {
+      const path = `tile/${(request.params as { '*': string })['*']}`;
+      let tile: ReturnType<typeof parseTilePath>;
+      try {
+        tile = parseTilePath(path);
+      } catch (err) {
+        if (isLedgerError(err))
+          return reply.status(404).send(errorBody('not_found', `${path}: ${err.message}`));
+        throw err;
+      }
+      let body: Uint8Array | undefined;
+      if (tile.level === -1) {
+        const first = tile.index * TILE_WIDTH;
+        const rows = await app.db
+          .selectFrom('ledger_entries')
+          .select('leaf')
+          .where('idx', '>=', String(first))
+          .where('idx', '<', String(first + tile.width))
+          .orderBy('idx')
+          .execute();
+        if (rows.length === tile.width) body = encodeEntryBundle(rows.map((r) => r.leaf));
+      } else {
+        const row = await app.db
+          .selectFrom('ledger_tiles')
+          .select('data')
+          .where('level', '=', tile.level)
+          .where('idx', '=', String(tile.index))
+          .executeTakeFirst();
+        if (row && row.data.length >= tile.width * 32) body = row.data.subarray(0, tile.width * 32);
+      }
+      if (!body)
+        return reply.status(404).send(errorBody('not_found', `${path} does not exist (yet).`));
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('cache-control', immutable)
+        .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    },
+  );
+};
+
+/** JSON conveniences over the same log, under /api/log. All public. */
+export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['log'],
+        summary: "The log's origin, key, witnesses and latest checkpoint",
+        response: { 200: LogInfo },
+      },
+    },
+    async () => app.ledger.describe(),
+  );
+
+  app.get(
+    '/entries/:index',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['log'],
+        summary: 'One log entry: the event and its leaf hash',
+        params: Type.Object({ index: Size }),
+        response: { 200: LogEntry, ...errorResponses },
+      },
+    },
+    async (request) => getEntry(app.db, request.params.index),
+  );
+
+  app.get(
+    '/proofs/inclusion',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['log'],
+        summary:
+          'An inclusion proof for an entry, against a signed tree size (default: the latest)',
+        querystring: Type.Object({ index: Size, treeSize: Type.Optional(Size) }),
+        response: { 200: InclusionProof, ...errorResponses },
+      },
+    },
+    async (request) => getInclusionProof(app.db, request.query.index, request.query.treeSize),
+  );
+
+  app.get(
+    '/proofs/consistency',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['log'],
+        summary: 'A consistency proof between two signed tree sizes (to: default the latest)',
+        querystring: Type.Object({ from: Size, to: Type.Optional(Size) }),
+        response: { 200: ConsistencyProof, ...errorResponses },
+      },
+    },
+    async (request) => getConsistencyProof(app.db, request.query.from, request.query.to),
+  );
+
+  app.get(
+    '/receipts/:eventId',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['log'],
+        summary:
+          'The receipt of an event put on the log: 202 while pending, then the receipt (packages/ledger format)',
+        params: Type.Object({ eventId: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }),
+        response: {
+          200: Receipt,
+          202: Type.Object({ status: Type.Literal('pending') }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const found = await getReceipt(app.db, request.params.eventId);
+      if (found.status === 'pending') return reply.status(202).send({ status: 'pending' });
+      return found.receipt;
+    },
+  );
+};

@@ -1,0 +1,258 @@
+import { CompactRange, emptyRoot, formatCheckpoint, hashLeaf, signNote } from '@goodtrace/ledger';
+import type { FastifyBaseLogger } from 'fastify';
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { LedgerMetrics } from '../http/metrics.js';
+import type { LogKey } from './signer-key.js';
+import { groupTileWrites, readTiles } from './tile-store.js';
+
+// Any fixed 64-bit number; names the sequencer's advisory lock in pg_locks.
+const SEQUENCER_LOCK = 0x6f6f_6474_7261;
+
+export class LogStateError extends Error {
+  override name = 'LogStateError';
+}
+
+/**
+ * Creates the log's state row (size 0, the signed empty checkpoint) on first start, and on
+ * every start checks that the database's log belongs to this origin and key: two processes
+ * with different keys must never sign for the same log.
+ */
+export async function initLogState(db: Kysely<DB>, key: LogKey): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const state = await tx
+      .selectFrom('ledger_state')
+      .select(['origin', 'verifier_key'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    if (state) {
+      if (state.origin !== key.origin || state.verifier_key !== key.verifierKey) {
+        throw new LogStateError(
+          `this database's log is "${state.origin}" signed by ${state.verifier_key}, but this process is configured ` +
+            `for "${key.origin}" with ${key.verifierKey}: use the log's own key (LOG_SIGNER_KEY_FILE) and origin (LOG_ORIGIN)`,
+        );
+      }
+      return;
+    }
+    const root = emptyRoot();
+    const checkpoint = signNote(formatCheckpoint({ origin: key.origin, size: 0, rootHash: root }), [
+      key.signerKey,
+    ]);
+    const now = new Date();
+    await tx
+      .insertInto('ledger_state')
+      .values({
+        id: 1,
+        origin: key.origin,
+        verifier_key: key.verifierKey,
+        tree_size: '0',
+        compact_range: new CompactRange().toBytes(),
+        root_hash: root,
+        checkpoint,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    await tx
+      .insertInto('ledger_checkpoints')
+      .values({ tree_size: '0', root_hash: root, checkpoint, created_at: now })
+      .onConflict((oc) => oc.column('tree_size').doNothing())
+      .execute();
+  });
+}
+
+export interface SequencerOptions {
+  db: Kysely<DB>;
+  key: LogKey;
+  batchSize: number;
+  pollMs: number;
+  log: FastifyBaseLogger;
+  metrics: LedgerMetrics;
+  /** Called after each committed batch with the new tree size. */
+  onCheckpoint?: (treeSize: number) => void;
+}
+
+/**
+ * The write path of the log, as a short pipeline in ONE transaction per batch (group commit):
+ *
+ *   lock    pg_try_advisory_xact_lock: one sequencer at a time per database; the state row is
+ *           also read FOR UPDATE, so even two sequencers that both got here would serialize.
+ *   take    delete up to batchSize outbox rows (oldest first) and insert them as log entries
+ *           numbered from the current tree size — one statement, the leaves never leave SQL.
+ *   extend  hash the leaves, append them to the compact range kept in the state row, and
+ *           collect the completed nodes that tiles store (tree levels 0, 8, 16, …).
+ *   tiles   grow each touched tile by exactly the new hashes (checked to be contiguous).
+ *   sign    format and sign the checkpoint for the new size; store it; update the state.
+ *   commit  all of the above, or none of it.
+ *
+ * A crash anywhere before the commit rolls everything back: the outbox rows are still there
+ * and the next batch (after a restart) sequences them again, the same way, so an event gets
+ * exactly one index and no index is used twice. A crash after the commit loses nothing.
+ * Checkpoints carry no timestamp and Ed25519 is deterministic, so a redone batch signs the
+ * very same checkpoint.
+ */
+export class Sequencer {
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #idleSince = Date.now();
+
+  constructor(private readonly opts: SequencerOptions) {}
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /** Look at the outbox now rather than at the next poll. */
+  nudge(): void {
+    this.#idleSince = Date.now();
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    const { log, metrics, batchSize, pollMs } = this.opts;
+    let failures = 0;
+    while (!this.#stopping) {
+      let sequenced = 0;
+      try {
+        if (await this.#hasWork()) sequenced = await this.sequenceBatch();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        metrics.failures.inc();
+        log.error({ err }, 'sequencer batch failed and was rolled back; retrying');
+        await this.#sleep(Math.min(5_000, 25 * 2 ** failures));
+        continue;
+      }
+      if (sequenced > 0) {
+        this.#idleSince = Date.now();
+        if (sequenced === batchSize) continue;
+      }
+      // Poll quickly while traffic is recent, slowly (≤ 100 ms) once idle for a second.
+      const idle = Date.now() - this.#idleSince > 1_000;
+      await this.#sleep(idle ? Math.max(pollMs, 100) : pollMs);
+    }
+  }
+
+  async #hasWork(): Promise<boolean> {
+    const row = await this.opts.db
+      .selectFrom('ledger_outbox')
+      .select('id')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  /** Sequences one batch; returns how many entries it added (0 if none, or another sequencer is active). */
+  async sequenceBatch(): Promise<number> {
+    const { db, key, batchSize, metrics } = this.opts;
+    const result = await db.transaction().execute(async (tx) => {
+      const { rows: lock } = await sql<{
+        ok: boolean;
+      }>`select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as ok`.execute(tx);
+      if (!lock[0]?.ok) return undefined;
+      const state = await tx
+        .selectFrom('ledger_state')
+        .select(['tree_size', 'compact_range'])
+        .where('id', '=', 1)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const start = Number(state.tree_size);
+
+      const { rows } = await sql<{ idx: string; leaf: Uint8Array; queued_at: Date }>`
+        with batch as (
+          delete from ledger_outbox
+          where id in (select id from ledger_outbox order by id limit ${batchSize})
+          returning id, event_type, leaf, queued_at
+        )
+        insert into ledger_entries (idx, outbox_id, event_type, leaf, queued_at, sequenced_at)
+        select ${start}::bigint + row_number() over (order by id) - 1, id, event_type, leaf, queued_at, clock_timestamp()
+        from batch
+        returning idx, leaf, queued_at`.execute(tx);
+      if (rows.length === 0) return undefined;
+      rows.sort((a, b) => Number(a.idx) - Number(b.idx));
+
+      const range = CompactRange.fromBytes(new Uint8Array(state.compact_range));
+      const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
+      range.append(
+        rows.map((r) => hashLeaf(r.leaf)),
+        (level, index, hash) => {
+          if (level % 8 === 0) nodes.push({ level, index, hash });
+        },
+      );
+
+      const writes = groupTileWrites(nodes);
+      const current = await readTiles(tx, writes);
+      const tiles = writes.map((w) => {
+        const old = current.get(`${w.level}/${w.index}`) ?? new Uint8Array(0);
+        if (old.length !== w.start * 32) {
+          throw new LogStateError(
+            `tile ${w.level}/${w.index} holds ${old.length / 32} hashes, expected ${w.start}`,
+          );
+        }
+        const data = new Uint8Array(old.length + w.hashes.length * 32);
+        data.set(old);
+        w.hashes.forEach((h, i) => data.set(h, old.length + i * 32));
+        return { level: w.level, idx: String(w.index), data };
+      });
+      await tx
+        .insertInto('ledger_tiles')
+        .values(tiles)
+        .onConflict((oc) =>
+          oc.columns(['level', 'idx']).doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
+        )
+        .execute();
+
+      const size = range.size;
+      const root = range.root();
+      const checkpoint = signNote(formatCheckpoint({ origin: key.origin, size, rootHash: root }), [
+        key.signerKey,
+      ]);
+      const now = new Date();
+      await tx
+        .insertInto('ledger_checkpoints')
+        .values({ tree_size: String(size), root_hash: root, checkpoint, created_at: now })
+        .execute();
+      await tx
+        .updateTable('ledger_state')
+        .set({
+          tree_size: String(size),
+          compact_range: range.toBytes(),
+          root_hash: root,
+          checkpoint,
+          updated_at: now,
+        })
+        .where('id', '=', 1)
+        .execute();
+      return { size, queued: rows.map((r) => r.queued_at) };
+    });
+    if (!result) return 0;
+    // Committed: the batch is durable (as durable as the store) and visible.
+    const done = Date.now();
+    metrics.sequenced.inc(result.queued.length);
+    metrics.batchSize.observe(result.queued.length);
+    for (const q of result.queued) metrics.latency.observe(Math.max(0, done - q.getTime()) / 1000);
+    metrics.treeSize.set(result.size);
+    this.opts.onCheckpoint?.(result.size);
+    return result.queued.length;
+  }
+}
