@@ -87,20 +87,21 @@ export type ReceiptLookup =
  * preferring one that witnesses have cosigned.
  */
 export async function getReceipt(db: Kysely<DB>, outboxId: string): Promise<ReceiptLookup> {
+  // Outbox first: the sequencer moves a row from the outbox to the entries in one commit,
+  // so a row no longer in the outbox is certainly in the entries (the other order could
+  // miss it in both while the move commits between the two reads).
+  const queued = await db
+    .selectFrom('ledger_outbox')
+    .select('id')
+    .where('id', '=', outboxId)
+    .executeTakeFirst();
+  if (queued) return { status: 'pending' };
   const entry = await db
     .selectFrom('ledger_entries')
     .select(['idx', 'leaf'])
     .where('outbox_id', '=', outboxId)
     .executeTakeFirst();
-  if (!entry) {
-    const queued = await db
-      .selectFrom('ledger_outbox')
-      .select('id')
-      .where('id', '=', outboxId)
-      .executeTakeFirst();
-    if (queued) return { status: 'pending' };
-    throw new AppError('not_found', `No log event ${outboxId}.`);
-  }
+  if (!entry) throw new AppError('not_found', `No log event ${outboxId}.`);
   const index = Number(entry.idx);
   const cosigned = await db
     .selectFrom('ledger_cosignatures')
