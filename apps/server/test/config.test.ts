@@ -30,6 +30,17 @@ describe('configuration from the environment', () => {
     ['DATABASE_URL', 'not a url', /DATABASE_URL: is not a URL/],
     ['SEED_DEMO', 'maybe', /SEED_DEMO: must be true or false/],
     ['NODE_ENV', 'staging', /NODE_ENV: must be one of/],
+    ['LOG_ORIGIN', 'https://example.org/log', /LOG_ORIGIN: must be a schema-less URL/],
+    ['LOG_ORIGIN', 'two words', /LOG_ORIGIN: must be a schema-less URL/],
+    ['LOG_WITNESSES', '{not json', /LOG_WITNESSES: must be JSON/],
+    ['LOG_WITNESSES', '{"a":1}', /LOG_WITNESSES: must be a JSON array/],
+    ['LOG_WITNESSES', '[{"url":"http://w.example"}]', /LOG_WITNESSES: entry 0 needs/],
+    [
+      'LOG_WITNESSES',
+      '[{"verifierKey":"w+1+B","url":"ftp://w.example"}]',
+      /LOG_WITNESSES: entry 0: .* is not an http/,
+    ],
+    ['LEDGER_BATCH_SIZE', '0', /LEDGER_BATCH_SIZE: must be between/],
   ])('a bad %s (%s) is refused with a message naming it', (name, value, message) => {
     let error: unknown;
     try {
@@ -40,6 +51,19 @@ describe('configuration from the environment', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(name);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('names the log after the host and keeps its key under the data folder by default', () => {
+    const c = loadConfig({ DATA_DIR: '/var/lib/goodtrace' });
+    expect(c.ledger.origin).toMatch(/\/goodtrace\/log$/);
+    expect(c.ledger.signerKeyFile).toBe('/var/lib/goodtrace/keys/log-signer.key');
+    expect(c.ledger.witnesses).toEqual([]);
+    const w = loadConfig({
+      LOG_WITNESSES: '[{"verifierKey":"w.example+01020304+BAA","url":"https://w.example/api/"}]',
+    });
+    expect(w.ledger.witnesses).toEqual([
+      { verifierKey: 'w.example+01020304+BAA', url: 'https://w.example/api' },
+    ]);
   });
 
   it('accepts a PostgreSQL URL', () => {
