@@ -1,5 +1,7 @@
+import { lazy, Suspense } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { Layout } from './components/layout';
+import { Loading } from './components/load-state';
 import { RequireUser } from './components/require-user';
 import { I18nProvider } from './i18n';
 import { AdminPage } from './pages/admin-page';
@@ -14,6 +16,11 @@ import { SignInPage } from './pages/sign-in-page';
 import { SignUpPage } from './pages/sign-up-page';
 import { SessionProvider } from './session';
 
+// The verifier (@goodtrace/ledger with its Ed25519 and SHA-256) loads only on this page.
+const TransparencyPage = lazy(() =>
+  import('./pages/transparency-page').then((m) => ({ default: m.TransparencyPage })),
+);
+
 /**
  * Routes:
  *   /                        what Goodtrace is
@@ -24,6 +31,7 @@ import { SessionProvider } from './session';
  *   /charities/:id/edit      edit details, resubmit when rejected (owner/editor)
  *   /my                      my charities and invitations (signed in)
  *   /admin                   verification queue (admin decides, auditor reads)
+ *   /transparency            the public log: key, checkpoint verified in the browser, entries
  */
 export function App() {
   return (
@@ -67,6 +75,14 @@ export function App() {
                   <RequireUser>
                     <AdminPage />
                   </RequireUser>
+                }
+              />
+              <Route
+                path="transparency"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <TransparencyPage />
+                  </Suspense>
                 }
               />
               <Route path="*" element={<NotFoundPage />} />

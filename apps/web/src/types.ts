@@ -80,3 +80,50 @@ export interface MembersResponse {
   members: Member[];
   invitations: Invitation[];
 }
+
+/** GET /api/log: the log's identity and its latest checkpoint (a signed note). */
+export interface LogInfo {
+  origin: string;
+  verifierKey: string;
+  treeSize: number;
+  /** Base64 of the 32-byte root hash. */
+  rootHash: string;
+  /** The signed note, with any witness cosignature lines. */
+  checkpoint: string;
+  witnesses: { name: string; url: string; cosigned: boolean }[];
+}
+
+/** An event as it is on the log (its RFC 8785 canonical JSON is the leaf). */
+export interface LogEvent {
+  type: string;
+  v: number;
+  at: string;
+  data: { [key: string]: unknown };
+}
+
+/** GET /api/log/entries/:index */
+export interface LogEntry {
+  index: number;
+  event: LogEvent;
+  leafHash: string;
+  queuedAt: string;
+  sequencedAt: string;
+}
+
+/** GET /api/log/proofs/inclusion */
+export interface InclusionProof {
+  index: number;
+  treeSize: number;
+  leafHash: string;
+  proof: string[];
+  checkpoint: string;
+}
+
+/** GET /api/log/proofs/consistency */
+export interface ConsistencyProof {
+  from: number;
+  to: number;
+  proof: string[];
+  oldCheckpoint: string;
+  newCheckpoint: string;
+}

@@ -60,6 +60,7 @@ function Header() {
           </NavLink>
           {user && <NavLink to="/my">{t('nav.myCharities')}</NavLink>}
           {isStaff(user) && <NavLink to="/admin">{t('nav.review')}</NavLink>}
+          <NavLink to="/transparency">{t('nav.transparency')}</NavLink>
         </nav>
         <div className="header-lang">
           <LanguageSwitch />
@@ -109,6 +110,10 @@ export function Layout() {
       </main>
       <footer className="site-footer">
         <div className="container">
+          <nav className="footer-nav" aria-label={t('nav.footer')}>
+            <Link to="/charities">{t('nav.charities')}</Link>
+            <Link to="/transparency">{t('nav.transparency')}</Link>
+          </nav>
           <p>
             <Logo />
             {t('app.footer')} {t('app.footerFree')}

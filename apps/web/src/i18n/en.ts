@@ -15,6 +15,8 @@ export const en = {
   'nav.charities': 'Charities',
   'nav.myCharities': 'My charities',
   'nav.review': 'Review queue',
+  'nav.transparency': 'Transparency',
+  'nav.footer': 'Site links',
   'nav.signIn': 'Sign in',
   'nav.signUp': 'Sign up',
   'nav.signOut': 'Sign out',
@@ -252,6 +254,65 @@ export const en = {
   'admin.rejectedDone': '{name} was rejected.',
   'admin.openPage': 'Open page',
   'admin.reason': 'Reason',
+
+  'log.title': 'Transparency',
+  'log.eyebrow': 'Check it yourself',
+  'log.lead':
+    'Goodtrace writes every charity verification — and later every donation and every spending — to a public log that can only grow. Each new state of the log is signed, so anyone can check that nothing was changed or removed afterwards, without having to trust us.',
+  'log.keyTitle': 'The log’s key',
+  'log.origin': 'Log name (origin)',
+  'log.verifierKey': 'Verifier key',
+  'log.copy': 'Copy',
+  'log.copied': 'Copied',
+  'log.copyLabel': 'Copy the verifier key',
+  'log.keyHint':
+    'A careful visitor compares this key with a copy published elsewhere: this page and the key come from the same server, so only an outside copy proves it is the real one.',
+  'log.checkpointTitle': 'Latest checkpoint',
+  'log.treeSize': 'Entries in the log',
+  'log.rootHash': 'Root hash',
+  'log.signedNote': 'The signed note, as served at /log/checkpoint',
+  'log.sigOk': 'Signature verified in your browser',
+  'log.sigOkDetail':
+    'This checkpoint carries a valid signature by the key above, and its size and root hash are the ones shown.',
+  'log.sigFailed': 'Signature check failed',
+  'log.sigFailedDetail':
+    'This checkpoint is not validly signed by the key above, or it does not match what the server reports ({reason}). Do not rely on what this page shows.',
+  'log.history.first':
+    'Your browser has not seen this log before. It now remembers this checkpoint, so your next visit can check that the log only grew.',
+  'log.history.consistent':
+    'Consistent with the checkpoint you saw on {date} ({entries}): nothing was rewritten since.',
+  'log.history.inconsistent':
+    'Not consistent with the checkpoint you saw on {date} ({entries}): the log’s history has been rewritten ({reason}).',
+  'log.history.keyChanged':
+    'The log’s key or name changed since your visit on {date}. Find out why before you trust this log again.',
+  'log.history.unchecked':
+    'Could not check consistency with the checkpoint you saw on {date} right now.',
+  'log.history.forget': 'Trust the current checkpoint from now on',
+  'log.witnessesTitle': 'Witnesses',
+  'log.witnessesLead':
+    'Independent witnesses check that each new checkpoint extends the last one they saw, and cosign it.',
+  'log.witnessesNone': 'No witnesses configured yet.',
+  'log.witnessCosigned': 'Cosigned the latest checkpoint',
+  'log.witnessNotCosigned': 'Has not cosigned the latest checkpoint yet',
+  'log.witnessKeysNote':
+    'As reported by the server: witness keys are not published here yet, so your browser cannot check these cosignatures itself.',
+  'log.entries.one': '{count} entry',
+  'log.entries.other': '{count} entries',
+  'log.entriesTitle': 'Latest entries',
+  'log.entriesLead': 'Newest first.',
+  'log.entriesNone': 'The log has no entries yet.',
+  'log.entryIndex': 'Entry {index}',
+  'log.type.org.verified': 'Charity verified',
+  'log.included': 'In the checkpoint',
+  'log.includedTitle': 'Its inclusion in the latest checkpoint was proved in your browser.',
+  'log.notIncluded': 'Inclusion proof failed',
+  'log.auditTitle': 'Audit it yourself',
+  'log.auditLead':
+    'Everything on this page comes from public addresses that standard transparency-log tools read (C2SP tlog-tiles):',
+  'log.auditKey': 'The verifier key',
+  'log.auditCheckpoint': 'The latest checkpoint',
+  'log.auditTiles': 'The hash tile and the entry bundle holding the newest entry',
+  'log.auditCli': 'A {command} command that checks the whole log from these files is coming soon.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,0 +1,420 @@
+import { encodeBase64, entryBundleForIndex, tileForNode, tilePath } from '@goodtrace/ledger';
+import { type ReactNode, useMemo, useRef, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { get } from '../api';
+import { LoadFailed, Loading } from '../components/load-state';
+import { useDocumentTitle, useI18n } from '../i18n';
+import {
+  type CheckedEntry,
+  checkHistory,
+  type HistoryCheck,
+  loadRecentEntries,
+  readSeen,
+  type SeenCheckpoint,
+  type SignatureCheck,
+  seenFrom,
+  verifyLatestCheckpoint,
+  writeSeen,
+} from '../transparency';
+import type { LogEvent, LogInfo } from '../types';
+import { useLoad } from '../use-load';
+
+interface Verified {
+  info: LogInfo;
+  signature: SignatureCheck;
+  history: HistoryCheck | null;
+}
+
+/**
+ * Fetches /api/log and verifies it here: the signature, then (only if that holds) the
+ * consistency with the checkpoint this browser remembered, which is then replaced by this
+ * one unless something is wrong (a wrong answer is kept as the evidence).
+ */
+async function loadVerified(seen: SeenCheckpoint | null): Promise<Verified> {
+  const info = await get<LogInfo>('/log');
+  const signature = verifyLatestCheckpoint(info);
+  if (!signature.ok) return { info, signature, history: null };
+  const history = await checkHistory(seen, info, signature);
+  if (history.state === 'first' || history.state === 'consistent')
+    writeSeen(seenFrom(info, signature.root));
+  return { info, signature, history };
+}
+
+function useDateTime() {
+  const { locale } = useI18n();
+  return useMemo(() => {
+    const format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    return (iso: string) => format.format(new Date(iso));
+  }, [locale]);
+}
+
+/** A message with one `{name}` placeholder replaced by a React node. */
+function withNode(text: string, node: ReactNode): ReactNode {
+  const [before, after] = text.split('\u0000');
+  return (
+    <>
+      {before}
+      {node}
+      {after}
+    </>
+  );
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => setCopied(false), 2000);
+    } catch {
+      // No clipboard (an insecure context): select the key so it can be copied by hand.
+      const el = document.getElementById('verifier-key');
+      if (el) window.getSelection()?.selectAllChildren(el);
+    }
+  }
+  return (
+    <button
+      type="button"
+      className="button button-secondary button-small"
+      aria-label={label}
+      onClick={copy}
+    >
+      <span aria-live="polite">{copied ? `✓ ${t('log.copied')}` : t('log.copy')}</span>
+    </button>
+  );
+}
+
+function KeyCard({ info }: { info: LogInfo }) {
+  const { t } = useI18n();
+  return (
+    <section className="card panel" aria-labelledby="key-title">
+      <h2 id="key-title">{t('log.keyTitle')}</h2>
+      <dl className="details">
+        <dt>{t('log.origin')}</dt>
+        <dd className="mono">{info.origin}</dd>
+        <dt>{t('log.verifierKey')}</dt>
+        <dd className="key-row">
+          <code id="verifier-key" className="key-box" data-testid="verifier-key">
+            {info.verifierKey}
+          </code>
+          <CopyButton text={info.verifierKey} label={t('log.copyLabel')} />
+        </dd>
+      </dl>
+      <p className="muted small">{t('log.keyHint')}</p>
+    </section>
+  );
+}
+
+function SignatureMark({ signature }: { signature: SignatureCheck }) {
+  const { t } = useI18n();
+  if (signature.ok) {
+    return (
+      <div className="check check-ok" role="status">
+        <span className="check-icon" aria-hidden="true">
+          ✓
+        </span>
+        <div>
+          <p className="check-title">{t('log.sigOk')}</p>
+          <p className="small">{t('log.sigOkDetail')}</p>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div className="check check-failed" role="alert">
+      <span className="check-icon" aria-hidden="true">
+        ✗
+      </span>
+      <div>
+        <p className="check-title">{t('log.sigFailed')}</p>
+        <p className="small">{t('log.sigFailedDetail', { reason: signature.reason })}</p>
+      </div>
+    </div>
+  );
+}
+
+function HistoryLine({
+  history,
+  onForget,
+  onRetry,
+}: {
+  history: HistoryCheck;
+  onForget: () => void;
+  onRetry: () => void;
+}) {
+  const { t, tn } = useI18n();
+  const dateTime = useDateTime();
+  if (history.state === 'first') {
+    return <p className="history history-first">{t('log.history.first')}</p>;
+  }
+  const vars = {
+    date: dateTime(history.seen.at),
+    entries: tn('log.entries', history.seen.size),
+  };
+  if (history.state === 'consistent') {
+    return (
+      <p className="history history-ok" data-testid="history">
+        <span aria-hidden="true">✓ </span>
+        {t('log.history.consistent', vars)}
+      </p>
+    );
+  }
+  if (history.state === 'unchecked') {
+    return (
+      <div className="history history-unknown">
+        <p>{t('log.history.unchecked', vars)}</p>
+        <button type="button" className="button button-small button-secondary" onClick={onRetry}>
+          {t('common.retry')}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="check check-failed" role="alert" data-testid="history">
+      <span className="check-icon" aria-hidden="true">
+        ✗
+      </span>
+      <div>
+        <p className="check-title">
+          {history.state === 'key_changed'
+            ? t('log.history.keyChanged', vars)
+            : t('log.history.inconsistent', { ...vars, reason: history.reason })}
+        </p>
+        <button type="button" className="button button-small button-secondary" onClick={onForget}>
+          {t('log.history.forget')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function CheckpointCard({
+  verified,
+  onForget,
+  onRetry,
+}: {
+  verified: Verified;
+  onForget: () => void;
+  onRetry: () => void;
+}) {
+  const { t } = useI18n();
+  const { info, signature, history } = verified;
+  return (
+    <section className="card panel checkpoint-card" aria-labelledby="checkpoint-title">
+      <h2 id="checkpoint-title">{t('log.checkpointTitle')}</h2>
+      <SignatureMark signature={signature} />
+      {history && <HistoryLine history={history} onForget={onForget} onRetry={onRetry} />}
+      <dl className="details details-inline">
+        <dt>{t('log.treeSize')}</dt>
+        <dd data-testid="tree-size">{info.treeSize}</dd>
+        <dt>{t('log.rootHash')}</dt>
+        <dd className="mono">{info.rootHash}</dd>
+      </dl>
+      <p className="muted small">{t('log.signedNote')}</p>
+      <pre className="signed-note" data-testid="signed-note">
+        {info.checkpoint}
+      </pre>
+    </section>
+  );
+}
+
+function WitnessesCard({ info }: { info: LogInfo }) {
+  const { t } = useI18n();
+  return (
+    <section className="card panel" aria-labelledby="witnesses-title">
+      <h2 id="witnesses-title">{t('log.witnessesTitle')}</h2>
+      <p className="small muted">{t('log.witnessesLead')}</p>
+      {info.witnesses.length === 0 ? (
+        <p className="empty empty-small">{t('log.witnessesNone')}</p>
+      ) : (
+        <>
+          <ul className="plain-list witness-list">
+            {info.witnesses.map((w) => (
+              <li key={w.name} className="witness">
+                <span className="mono witness-name">{w.name}</span>
+                <span className="muted small mono">{w.url}</span>
+                {w.cosigned ? (
+                  <span className="badge badge-verified">✓ {t('log.witnessCosigned')}</span>
+                ) : (
+                  <span className="badge badge-pending">{t('log.witnessNotCosigned')}</span>
+                )}
+              </li>
+            ))}
+          </ul>
+          <p className="muted small">{t('log.witnessKeysNote')}</p>
+        </>
+      )}
+    </section>
+  );
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' && value ? value : null;
+}
+
+function EntrySummary({ event }: { event: LogEvent }) {
+  if (event.type === 'org.verified') {
+    const name = str(event.data.name);
+    const orgId = str(event.data.orgId);
+    if (name && orgId) return <Link to={`/charities/${encodeURIComponent(orgId)}`}>{name}</Link>;
+    if (name) return <span>{name}</span>;
+  }
+  return null;
+}
+
+function EntryRow({ checked }: { checked: CheckedEntry }) {
+  const { t, maybe } = useI18n();
+  const dateTime = useDateTime();
+  const { entry, included } = checked;
+  const { event } = entry;
+  const label = maybe(`log.type.${event.type}`);
+  return (
+    <li className="log-entry" data-testid="log-entry">
+      <span className="log-entry-index mono">#{entry.index}</span>
+      <div className="log-entry-body">
+        <p className="log-entry-title">
+          <strong className={label ? undefined : 'mono'}>{label ?? event.type}</strong>{' '}
+          <EntrySummary event={event} />
+        </p>
+        <p className="log-entry-meta small muted">
+          <time dateTime={event.at}>{dateTime(event.at)}</time>
+          {label && <span className="mono">{event.type}</span>}
+          {included === true && (
+            <span className="log-entry-proof" title={t('log.includedTitle')}>
+              ✓ {t('log.included')}
+            </span>
+          )}
+          {included === false && (
+            <span className="log-entry-proof log-entry-proof-failed">✗ {t('log.notIncluded')}</span>
+          )}
+        </p>
+      </div>
+    </li>
+  );
+}
+
+function EntriesCard({ size, root }: { size: number; root: Uint8Array | null }) {
+  const { t } = useI18n();
+  const rootKey = root ? encodeBase64(root) : '';
+  const [load, reload] = useLoad(() => loadRecentEntries(size, root), `${size}:${rootKey}`);
+  return (
+    <section className="card panel" aria-labelledby="entries-title">
+      <div className="section-head">
+        <h2 id="entries-title">{t('log.entriesTitle')}</h2>
+        {size > 0 && <span className="muted small">{t('log.entriesLead')}</span>}
+      </div>
+      {size === 0 ? (
+        <p className="empty empty-small">{t('log.entriesNone')}</p>
+      ) : load.state === 'loading' ? (
+        <Loading />
+      ) : load.state === 'failed' ? (
+        <LoadFailed error={load.error} retry={reload} />
+      ) : (
+        <ol className="plain-list log-entries" aria-labelledby="entries-title">
+          {load.data.map((c) => (
+            <EntryRow key={c.entry.index} checked={c} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function AuditCard({ size }: { size: number }) {
+  const { t } = useI18n();
+  const base = window.location.origin;
+  const tiles =
+    size > 0
+      ? [
+          tilePath(tileForNode({ level: 0, index: size - 1, treeSize: size }).tile),
+          tilePath(entryBundleForIndex({ index: size - 1, treeSize: size })),
+        ]
+      : [];
+  return (
+    <section className="card panel" aria-labelledby="audit-title">
+      <h2 id="audit-title">{t('log.auditTitle')}</h2>
+      <p className="small">{t('log.auditLead')}</p>
+      <dl className="details">
+        <dt>{t('log.auditKey')}</dt>
+        <dd>
+          <code className="command">curl {base}/log/key</code>
+        </dd>
+        <dt>{t('log.auditCheckpoint')}</dt>
+        <dd>
+          <code className="command">curl {base}/log/checkpoint</code>
+        </dd>
+        {tiles.length > 0 && (
+          <>
+            <dt>{t('log.auditTiles')}</dt>
+            {tiles.map((path) => (
+              <dd key={path}>
+                <code className="command">
+                  curl {base}/log/{path}
+                </code>
+              </dd>
+            ))}
+          </>
+        )}
+      </dl>
+      <p className="small muted">
+        {withNode(
+          t('log.auditCli', { command: '\u0000' }),
+          <code className="mono">goodtrace audit</code>,
+        )}
+      </p>
+    </section>
+  );
+}
+
+export function TransparencyPage() {
+  const { t } = useI18n();
+  useDocumentTitle(t('log.title'));
+  // Read once per visit, before this visit's checkpoint replaces it.
+  const [seen] = useState(readSeen);
+  const [load, reload] = useLoad(() => loadVerified(seen), 'log');
+  const [forgotten, setForgotten] = useState(false);
+
+  let body: ReactNode;
+  if (load.state === 'loading') body = <Loading />;
+  else if (load.state === 'failed') body = <LoadFailed error={load.error} retry={reload} />;
+  else {
+    const verified = load.data;
+    const { info, signature } = verified;
+    const forget = () => {
+      if (!signature.ok) return;
+      writeSeen(seenFrom(info, signature.root));
+      setForgotten(true);
+    };
+    const shown: Verified = forgotten ? { ...verified, history: { state: 'first' } } : verified;
+    body = (
+      <>
+        <KeyCard info={info} />
+        <div className="transparency-grid">
+          <div className="transparency-column">
+            <CheckpointCard verified={shown} onForget={forget} onRetry={reload} />
+            <EntriesCard size={info.treeSize} root={signature.ok ? signature.root : null} />
+          </div>
+          <div className="transparency-column">
+            <WitnessesCard info={info} />
+            <AuditCard size={info.treeSize} />
+          </div>
+        </div>
+      </>
+    );
+  }
+
+  return (
+    <article className="transparency">
+      <header className="page-head">
+        <p className="eyebrow">{t('log.eyebrow')}</p>
+        <h1>{t('log.title')}</h1>
+        <p className="lead">{t('log.lead')}</p>
+      </header>
+      {body}
+    </article>
+  );
+}

@@ -1,0 +1,264 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { appendEvent } from '../../server/src/ledger/append-event.js';
+import {
+  Client,
+  createStaff,
+  sampleOrg,
+  startTestApp,
+  type TestApp,
+} from '../../server/test/support/app.js';
+
+/**
+ * Issue 4: the public transparency page shows the log's key and verifies the latest
+ * checkpoint in the visitor's browser (signature, then consistency with the checkpoint it
+ * saw last time), against the real server serving a fresh production build.
+ */
+
+const webRoot = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const run = Date.now().toString(36).toUpperCase();
+
+let t: TestApp;
+let browser: Browser;
+let baseURL: string;
+let outDir: string;
+let admin: Client;
+let owner: Client;
+const contexts: BrowserContext[] = [];
+const verifiedOrgs: { id: string; name: string }[] = [];
+
+async function newContext(options: Parameters<Browser['newContext']>[0] = {}) {
+  const context = await browser.newContext({ baseURL, locale: 'en-US', ...options });
+  context.setDefaultTimeout(15_000);
+  contexts.push(context);
+  return context;
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(screenshots, `transparency-${name}.png`), fullPage: true });
+}
+
+/** The first screen only, as a phone shows it. */
+async function shotTop(page: Page, name: string) {
+  await page.screenshot({ path: join(screenshots, `transparency-${name}.png`) });
+}
+
+async function treeSize(): Promise<number> {
+  const res = await fetch(`${baseURL}/api/log`);
+  return ((await res.json()) as { treeSize: number }).treeSize;
+}
+
+async function waitForTreeSize(size: number) {
+  for (let i = 0; i < 1000; i++) {
+    if ((await treeSize()) >= size) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the log did not reach ${size} entries`);
+}
+
+/** Registers a charity and has the admin verify it: one `org.verified` entry on the log. */
+async function verifyCharity(name: string) {
+  const created = await owner.post('/api/orgs', sampleOrg(name, { name }));
+  expect(created.statusCode, created.body).toBe(201);
+  const { id } = created.json() as { id: string };
+  const verified = await admin.post(`/api/admin/orgs/${id}/verify`);
+  expect(verified.statusCode, verified.body).toBe(200);
+  verifiedOrgs.push({ id, name });
+}
+
+async function appendTestEvent(n: number) {
+  await t.database.db.transaction().execute(async (tx) => {
+    await appendEvent(tx, {
+      type: 'test.event',
+      v: 1,
+      at: new Date().toISOString(),
+      data: { n },
+    });
+  });
+}
+
+async function noHorizontalOverflow(page: Page) {
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+const sigOk = 'Signature verified in your browser';
+const consistentWith = /Consistent with the checkpoint you saw on .+ \((\d+) entries\)/;
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  outDir = mkdtempSync(join(tmpdir(), 'goodtrace-web-'));
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: webRoot, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  t = await startTestApp({ env: { WEB_DIST_DIR: outDir } });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  baseURL = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  admin = await createStaff(t, 'admin@goodtrace.test', 'admin');
+  owner = await new Client(t.app).signUp('owner@example.org');
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await t?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('the transparency page', () => {
+  test('shows the key, verifies the checkpoint, and notices on the next visit that the log only grew', async () => {
+    await verifyCharity(`Bright Future Library ${run}`);
+    await verifyCharity(`Clear Water Fund ${run}`);
+    await waitForTreeSize(2);
+
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto('/');
+    await page
+      .getByRole('navigation', { name: 'Site links' })
+      .getByRole('link', { name: 'Transparency' })
+      .waitFor();
+    await page
+      .getByRole('navigation', { name: 'Main navigation' })
+      .getByRole('link', { name: 'Transparency' })
+      .click();
+    await page.getByRole('heading', { name: 'Transparency', level: 1 }).waitFor();
+
+    const key = (await (await fetch(`${baseURL}/log/key`)).text()).trim();
+    expect(await page.getByTestId('verifier-key').textContent()).toBe(key);
+    await page.getByText(sigOk).waitFor();
+    await page.getByText('Your browser has not seen this log before.').waitFor();
+    expect(await page.getByTestId('tree-size').textContent()).toBe('2');
+    const note = await (await fetch(`${baseURL}/log/checkpoint`)).text();
+    expect(await page.getByTestId('signed-note').textContent()).toBe(note);
+    await page.getByText('No witnesses configured yet.').waitFor();
+    await page.getByText(/goodtrace audit command .* is coming soon/).waitFor();
+
+    // Newest first, each proved to be in the checkpoint, charities linked.
+    const entries = page.getByTestId('log-entry');
+    await entries.first().waitFor();
+    expect(await entries.count()).toBe(2);
+    expect(await entries.nth(0).textContent()).toContain('#1');
+    const newest = entries.nth(0).getByRole('link', { name: verifiedOrgs[1]!.name });
+    expect(await newest.getAttribute('href')).toBe(`/charities/${verifiedOrgs[1]!.id}`);
+    await entries.nth(1).getByRole('link', { name: verifiedOrgs[0]!.name }).waitFor();
+    expect(await page.getByText('In the checkpoint').count()).toBe(2);
+    await shot(page, 'desktop-first-visit');
+
+    // The log grows; the next visit proves the new tree extends the one seen before.
+    await verifyCharity(`Harvest Kitchen ${run}`);
+    await appendTestEvent(1);
+    await appendTestEvent(2);
+    await waitForTreeSize(5);
+    await page.reload();
+    const history = page.getByTestId('history');
+    await history.waitFor();
+    expect(await history.textContent()).toMatch(consistentWith);
+    expect((await history.textContent())?.match(consistentWith)?.[1]).toBe('2');
+    await page.getByText(sigOk).waitFor();
+    await entries.nth(4).waitFor();
+    expect(await entries.count()).toBe(5);
+    expect(await entries.nth(0).textContent()).toContain('test.event');
+    await page.getByRole('link', { name: verifiedOrgs[2]!.name }).waitFor();
+    expect(await page.getByText('In the checkpoint').count()).toBe(5);
+    await shot(page, 'desktop-consistent');
+
+    // A forged consistency proof is caught, and the checkpoint seen before is kept.
+    await appendTestEvent(3);
+    await waitForTreeSize(6);
+    await page.route('**/api/log/proofs/consistency?*', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { proof: string[] };
+      const first = body.proof[0]!;
+      body.proof[0] = `${first[0] === 'A' ? 'B' : 'A'}${first.slice(1)}`;
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.reload();
+    await page
+      .getByText(/Not consistent with the checkpoint you saw on .+ \(5 entries\)/)
+      .waitFor();
+    expect(await page.getByText(consistentWith).count()).toBe(0);
+    await shot(page, 'desktop-inconsistent');
+    await page.unroute('**/api/log/proofs/consistency?*');
+    await page.reload();
+    await page.getByText(/Consistent with the checkpoint you saw on .+ \(5 entries\)/).waitFor();
+
+    // The charity link leads to its public page.
+    await page.getByRole('link', { name: verifiedOrgs[0]!.name }).click();
+    await page.getByRole('heading', { name: verifiedOrgs[0]!.name, level: 1 }).waitFor();
+  });
+
+  test('a checkpoint with an altered signature gets the failure mark, not the green one', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.route('**/api/log', async (route) => {
+      const res = await route.fetch();
+      const info = (await res.json()) as { checkpoint: string; origin: string };
+      const prefix = `— ${info.origin} `;
+      const lines = info.checkpoint.split('\n');
+      const i = lines.findIndex((l) => l.startsWith(prefix));
+      expect(i).toBeGreaterThan(0);
+      const line = lines[i]!;
+      const at = prefix.length + 20; // inside the signature, past the key ID
+      lines[i] = `${line.slice(0, at)}${line[at] === 'A' ? 'B' : 'A'}${line.slice(at + 1)}`;
+      await route.fulfill({ response: res, json: { ...info, checkpoint: lines.join('\n') } });
+    });
+    await page.goto('/transparency');
+    await page.getByText('Signature check failed').waitFor();
+    expect(await page.getByText(/invalid_signature/).count()).toBe(1);
+    expect(await page.getByText(sigOk).count()).toBe(0);
+    // Nothing is remembered from a checkpoint that did not verify, and entries are unproved.
+    await page.getByTestId('log-entry').first().waitFor();
+    expect(await page.getByText('In the checkpoint').count()).toBe(0);
+    expect(
+      await page.evaluate(() => localStorage.getItem('goodtrace.transparency.seen')),
+    ).toBeNull();
+    await shot(page, 'desktop-signature-failed');
+  });
+
+  test('works at phone width, in Chinese too', async () => {
+    const phone = await newContext({ viewport: { width: 375, height: 740 } });
+    const page = await phone.newPage();
+    await page.goto('/transparency');
+    await page.getByText(sigOk).waitFor();
+    await page.getByTestId('log-entry').first().waitFor();
+    expect(await noHorizontalOverflow(page)).toBeLessThanOrEqual(375);
+    await shot(page, 'phone');
+    await shotTop(page, 'phone-top');
+    await page.getByRole('heading', { name: 'Latest checkpoint' }).scrollIntoViewIfNeeded();
+    await shotTop(page, 'phone-checkpoint');
+
+    const zh = await newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
+    const zhPage = await zh.newPage();
+    await zhPage.goto('/transparency');
+    await zhPage.getByRole('heading', { name: '透明账本', level: 1 }).waitFor();
+    await zhPage.getByText('签名已在你的浏览器中验证').waitFor();
+    await zhPage.getByTestId('log-entry').first().waitFor();
+    expect(await noHorizontalOverflow(zhPage)).toBeLessThanOrEqual(375);
+    await shot(zhPage, 'phone-zh-CN');
+    await shotTop(zhPage, 'phone-zh-CN-top');
+  });
+});
