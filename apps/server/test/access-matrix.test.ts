@@ -115,6 +115,7 @@ const cases: Case[] = [
   },
   { route: 'GET /api/admin/orgs', expect: only({ auditor: 200, admin: 200 }) },
   { route: 'GET /api/log', expect: all(200) },
+  { route: 'GET /api/log/entries', expect: all(200) },
   { route: 'GET /api/log/entries/:index', path: () => '/api/log/entries/0', expect: all(200) },
   {
     route: 'GET /api/log/proofs/inclusion',

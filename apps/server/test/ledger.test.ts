@@ -227,6 +227,25 @@ describe('proofs and receipts', () => {
     expect(errorCode(await t.app.inject({ url: '/api/log/receipts/0' }))).toBe('validation_failed');
   });
 
+  it('lists entries in order, the latest by default', async () => {
+    const latest = (await (await get('/api/log/entries?limit=3')).json()) as {
+      treeSize: number;
+      items: { index: number }[];
+    };
+    expect(latest.items.map((e) => e.index)).toEqual([
+      latest.treeSize - 3,
+      latest.treeSize - 2,
+      latest.treeSize - 1,
+    ]);
+    const first = (await (await get('/api/log/entries?from=0&limit=2')).json()) as {
+      items: { index: number; event: { type: string } }[];
+    };
+    expect(first.items.map((e) => e.index)).toEqual([0, 1]);
+    expect(errorCode(await t.app.inject({ url: '/api/log/entries?limit=1000' }))).toBe(
+      'validation_failed',
+    );
+  });
+
   it('metrics report what was sequenced', async () => {
     const text = await (await get('/metrics')).text();
     expect(text).toMatch(/goodtrace_ledger_entries_sequenced_total \d+/);
@@ -269,6 +288,11 @@ describe('witnesses', () => {
         parseVerifierKey(key),
         parseVerifierKey(w1.verifierKey),
         parseVerifierKey(w2.verifierKey),
+      ]);
+      const info = (await witnessed.app.inject({ url: '/api/log' })).json();
+      expect(info.witnesses).toEqual([
+        { name: 'witness-one.example', url: w1.url, verifierKey: w1.verifierKey, cosigned: true },
+        { name: 'witness-two.example', url: w2.url, verifierKey: w2.verifierKey, cosigned: true },
       ]);
       expect(opened.signatures.map((s) => s.name).sort()).toEqual([
         testLogOrigin,

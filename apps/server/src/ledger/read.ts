@@ -29,13 +29,29 @@ export async function getEntry(db: Kysely<DB>, index: number) {
     .where('idx', '=', String(index))
     .executeTakeFirst();
   if (!row) throw new AppError('not_found', `No log entry ${index} yet.`);
+  return entryView(row);
+}
+
+function entryView(row: { idx: string; leaf: Uint8Array; queued_at: Date; sequenced_at: Date }) {
   return {
-    index,
+    index: Number(row.idx),
     event: JSON.parse(new TextDecoder().decode(row.leaf)) as LedgerEvent,
     leafHash: encodeBase64(hashLeaf(row.leaf)),
     queuedAt: row.queued_at.toISOString(),
     sequencedAt: row.sequenced_at.toISOString(),
   };
+}
+
+/** Entries from index `from` on, oldest first, at most `limit`. */
+export async function listEntries(db: Kysely<DB>, from: number, limit: number) {
+  const rows = await db
+    .selectFrom('ledger_entries')
+    .select(['idx', 'leaf', 'queued_at', 'sequenced_at'])
+    .where('idx', '>=', String(from))
+    .orderBy('idx')
+    .limit(limit)
+    .execute();
+  return rows.map(entryView);
 }
 
 /** The signed checkpoint of exactly this size, or 404 when the log never signed one. */

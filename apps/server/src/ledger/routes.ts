@@ -3,7 +3,14 @@ import { encodeEntryBundle, isLedgerError, parseTilePath, TILE_WIDTH } from '@go
 import { Type } from 'typebox';
 import { errorBody } from '../errors.js';
 import { errorResponses } from '../http/schemas.js';
-import { getConsistencyProof, getEntry, getInclusionProof, getReceipt } from './read.js';
+import {
+  currentSize,
+  getConsistencyProof,
+  getEntry,
+  getInclusionProof,
+  getReceipt,
+  listEntries,
+} from './read.js';
 
 const Size = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Base64 = Type.String();
@@ -46,7 +53,12 @@ const LogInfo = Type.Object({
   rootHash: Base64,
   checkpoint: Type.String(),
   witnesses: Type.Array(
-    Type.Object({ name: Type.String(), url: Type.String(), cosigned: Type.Boolean() }),
+    Type.Object({
+      name: Type.String(),
+      url: Type.String(),
+      verifierKey: Type.String(),
+      cosigned: Type.Boolean(),
+    }),
   ),
 });
 const immutable = 'public, max-age=31536000, immutable';
@@ -135,6 +147,31 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => app.ledger.describe(),
+  );
+
+  app.get(
+    '/entries',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['log'],
+        summary: 'Log entries from index `from` on (default: the latest `limit`), oldest first',
+        querystring: Type.Object({
+          from: Type.Optional(Size),
+          limit: Type.Integer({ minimum: 1, maximum: 256, default: 20 }),
+        }),
+        response: {
+          200: Type.Object({ treeSize: Size, items: Type.Array(LogEntry) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit } = request.query;
+      const treeSize = await currentSize(app.db);
+      const from = request.query.from ?? Math.max(0, treeSize - limit);
+      return { treeSize, items: await listEntries(app.db, from, limit) };
+    },
   );
 
   app.get(

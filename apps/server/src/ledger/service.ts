@@ -123,6 +123,7 @@ export class LedgerService {
       witnesses: this.witnesses.witnesses.map((w) => ({
         name: w.name,
         url: w.url,
+        verifierKey: w.verifierKey,
         cosigned: opened.signatures.some((s) => s.name === w.name),
       })),
     };

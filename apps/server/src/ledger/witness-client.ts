@@ -15,6 +15,7 @@ import { consistencyProof } from './tile-store.js';
 interface Witness {
   name: string;
   url: string;
+  verifierKey: string;
   verifier: Verifier;
 }
 
@@ -43,7 +44,7 @@ export class WitnessClient {
   ) {
     this.witnesses = opts.witnesses.map((w) => {
       const verifier = parseVerifierKey(w.verifierKey);
-      return { name: verifier.name, url: w.url, verifier };
+      return { name: verifier.name, url: w.url, verifierKey: w.verifierKey, verifier };
     });
   }
 
