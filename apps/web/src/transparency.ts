@@ -3,6 +3,7 @@ import {
   encodeBase64,
   hashEvent,
   isLedgerError,
+  KEY_TYPE_COSIGNATURE_V1,
   type LedgerEvent,
   openNote,
   parseCheckpoint,
@@ -11,13 +12,21 @@ import {
   verifyInclusion,
 } from '@goodtrace/ledger';
 import { ApiError, get } from './api';
-import type { ConsistencyProof, InclusionProof, LogEntry, LogInfo } from './types';
+import type {
+  ConsistencyProof,
+  InclusionProof,
+  LogEntries,
+  LogEntry,
+  LogInfo,
+  LogWitness,
+} from './types';
 
 /**
  * What the transparency page checks in the visitor's own browser, with @goodtrace/ledger:
  * the latest checkpoint's signature by the log's key, that it says what /api/log says,
- * that it extends the checkpoint this browser saw last time, and that each shown entry is
- * in it. Nothing here trusts the server's word for a check it can do itself.
+ * that it extends the checkpoint this browser saw last time, that each witness cosigned it
+ * (with the witness's key), and that each shown entry is in it. Nothing here trusts the
+ * server's word for a check it can do itself.
  */
 
 /** Why a check failed: a LedgerError code, or one of ours. */
@@ -61,6 +70,35 @@ export function verifyLatestCheckpoint(info: LogInfo): SignatureCheck {
     };
   } catch (err) {
     return { ok: false, reason: reasonOf(err) };
+  }
+}
+
+export type WitnessCheck =
+  /** A valid cosignature/v1 by the witness's key over this checkpoint, verified here. */
+  | { state: 'verified'; timestamp: number }
+  /** The checkpoint carries no signature line by the witness's key. */
+  | { state: 'absent' }
+  /** A line by the witness's key that does not verify, or an unusable key. */
+  | { state: 'invalid'; reason: FailReason };
+
+/**
+ * Checks one witness's cosignature on the served checkpoint with that witness's key alone,
+ * so a bad cosignature marks only that witness (the log's own signature is checked apart).
+ */
+export function verifyWitness(checkpoint: string, witness: LogWitness): WitnessCheck {
+  try {
+    const verifier = parseVerifierKey(witness.verifierKey);
+    if (verifier.type !== KEY_TYPE_COSIGNATURE_V1)
+      return { state: 'invalid', reason: 'unknown_key_type' };
+    const opened = openNote(checkpoint, [verifier]);
+    const sig = opened.signatures.find(
+      (s) => s.name === verifier.name && s.keyId === verifier.keyId,
+    );
+    if (sig?.timestamp === undefined) return { state: 'invalid', reason: 'unknown' };
+    return { state: 'verified', timestamp: sig.timestamp };
+  } catch (err) {
+    if (isLedgerError(err) && err.code === 'no_verifiable_signature') return { state: 'absent' };
+    return { state: 'invalid', reason: reasonOf(err) };
   }
 }
 
@@ -189,45 +227,54 @@ export interface CheckedEntry {
 }
 
 /**
- * The newest `count` entries of a tree of `size`, newest first. When `root` is given (the
- * verified checkpoint's), each entry's leaf hash is computed from its event and its
- * inclusion proof verified against that root.
+ * The newest `count` entries of a tree of `size`, newest first, fetched with one range
+ * request (and, when `root` is given, their inclusion proofs in parallel with it). With
+ * `root` (the verified checkpoint's), each entry's leaf hash is computed from its event and
+ * its inclusion proof verified against that root.
  */
 export async function loadRecentEntries(
   size: number,
   root: Uint8Array | null,
   count = 10,
 ): Promise<CheckedEntry[]> {
-  const indexes: number[] = [];
-  for (let i = size - 1; i >= 0 && indexes.length < count; i--) indexes.push(i);
-  return Promise.all(
-    indexes.map(async (index) => {
-      const [entry, proof] = await Promise.all([
-        get<LogEntry>(`/log/entries/${index}`),
+  const from = Math.max(0, size - count);
+  const limit = size - from;
+  if (limit === 0) return [];
+  const indexes = Array.from({ length: limit }, (_, i) => from + i);
+  const [entries, proofs] = await Promise.all([
+    get<LogEntries>(`/log/entries?from=${from}&limit=${limit}`),
+    Promise.all(
+      indexes.map((index) =>
         root
           ? get<InclusionProof>(`/log/proofs/inclusion?index=${index}&treeSize=${size}`).catch(
               () => null,
             )
           : Promise.resolve(null),
-      ]);
-      let included: boolean | null = null;
-      if (root && proof) {
-        try {
-          const leafHash = hashEvent(entry.event as unknown as LedgerEvent);
-          if (!sameBytes(leafHash, decodeBase64(entry.leafHash, 32))) throw new Error('leaf');
-          verifyInclusion({
-            leafHash,
-            index,
-            treeSize: size,
-            proof: proof.proof.map((h) => decodeBase64(h, 32)),
-            rootHash: root,
-          });
-          included = true;
-        } catch {
-          included = false;
-        }
-      }
-      return { entry, included };
-    }),
-  );
+      ),
+    ),
+  ]);
+  const checked = entries.items.map((entry): CheckedEntry => {
+    const { index } = entry;
+    if (!root) return { entry, included: null };
+    // An entry the range should not hold (wrong or repeated index) is not in this tree.
+    if (!Number.isSafeInteger(index) || index < from || index >= size)
+      return { entry, included: false };
+    const proof = proofs[index - from];
+    if (!proof) return { entry, included: null };
+    try {
+      const leafHash = hashEvent(entry.event as unknown as LedgerEvent);
+      if (!sameBytes(leafHash, decodeBase64(entry.leafHash, 32))) throw new Error('leaf');
+      verifyInclusion({
+        leafHash,
+        index,
+        treeSize: size,
+        proof: proof.proof.map((h) => decodeBase64(h, 32)),
+        rootHash: root,
+      });
+      return { entry, included: true };
+    } catch {
+      return { entry, included: false };
+    }
+  });
+  return checked.reverse();
 }

@@ -90,7 +90,17 @@ export interface LogInfo {
   rootHash: string;
   /** The signed note, with any witness cosignature lines. */
   checkpoint: string;
-  witnesses: { name: string; url: string; cosigned: boolean }[];
+  witnesses: LogWitness[];
+}
+
+/** A witness as /api/log names it; its cosignature is checked in the browser with `verifierKey`. */
+export interface LogWitness {
+  name: string;
+  url: string;
+  /** Its cosignature/v1 verifier key (name+id+base64). */
+  verifierKey: string;
+  /** The server's own view; the page checks the cosignature itself instead. */
+  cosigned: boolean;
 }
 
 /** An event as it is on the log (its RFC 8785 canonical JSON is the leaf). */
@@ -101,13 +111,19 @@ export interface LogEvent {
   data: { [key: string]: unknown };
 }
 
-/** GET /api/log/entries/:index */
+/** GET /api/log/entries/:index, and each item of GET /api/log/entries */
 export interface LogEntry {
   index: number;
   event: LogEvent;
   leafHash: string;
   queuedAt: string;
   sequencedAt: string;
+}
+
+/** GET /api/log/entries?from=&limit= (oldest first) */
+export interface LogEntries {
+  treeSize: number;
+  items: LogEntry[];
 }
 
 /** GET /api/log/proofs/inclusion */

@@ -13,12 +13,15 @@ import {
   sampleOrg,
   startTestApp,
   type TestApp,
+  testLogOrigin,
 } from '../../server/test/support/app.js';
+import { startTestWitness } from '../../server/test/support/witness.js';
 
 /**
  * Issue 4: the public transparency page shows the log's key and verifies the latest
  * checkpoint in the visitor's browser (signature, then consistency with the checkpoint it
- * saw last time), against the real server serving a fresh production build.
+ * saw last time) and each witness's cosignature, against the real server serving a fresh
+ * production build.
  */
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -136,6 +139,11 @@ describe('the transparency page', () => {
 
     const context = await newContext();
     const page = await context.newPage();
+    const entryRequests: string[] = [];
+    page.on('request', (req) => {
+      const { pathname, search } = new URL(req.url());
+      if (pathname.startsWith('/api/log/entries')) entryRequests.push(pathname + search);
+    });
     await page.goto('/');
     await page
       .getByRole('navigation', { name: 'Site links' })
@@ -166,6 +174,8 @@ describe('the transparency page', () => {
     expect(await newest.getAttribute('href')).toBe(`/charities/${verifiedOrgs[1]!.id}`);
     await entries.nth(1).getByRole('link', { name: verifiedOrgs[0]!.name }).waitFor();
     expect(await page.getByText('In the checkpoint').count()).toBe(2);
+    // One range request for all the entries shown, not one per entry.
+    expect(entryRequests).toEqual(['/api/log/entries?from=0&limit=2']);
     await shot(page, 'desktop-first-visit');
 
     // The log grows; the next visit proves the new tree extends the one seen before.
@@ -184,6 +194,7 @@ describe('the transparency page', () => {
     expect(await entries.nth(0).textContent()).toContain('test.event');
     await page.getByRole('link', { name: verifiedOrgs[2]!.name }).waitFor();
     expect(await page.getByText('In the checkpoint').count()).toBe(5);
+    expect(entryRequests.slice(1)).toEqual(['/api/log/entries?from=0&limit=5']);
     await shot(page, 'desktop-consistent');
 
     // A forged consistency proof is caught, and the checkpoint seen before is kept.
@@ -260,5 +271,90 @@ describe('the transparency page', () => {
     expect(await noHorizontalOverflow(zhPage)).toBeLessThanOrEqual(375);
     await shot(zhPage, 'phone-zh-CN');
     await shotTop(zhPage, 'phone-zh-CN-top');
+  });
+
+  test('each witness cosignature is verified in the browser with the witness key; an altered one is marked invalid', async () => {
+    const logKey = (await (await fetch(`${baseURL}/log/key`)).text()).trim();
+    const witness = await startTestWitness({
+      name: 'witness.goodtrace.test',
+      logKey,
+      origin: testLogOrigin,
+    });
+    // A second app on the same database (so the same log), with the witness configured.
+    const witnessed = await startTestApp({
+      database: t.database,
+      env: {
+        WEB_DIST_DIR: outDir,
+        LOG_WITNESSES: JSON.stringify([{ verifierKey: witness.verifierKey, url: witness.url }]),
+      },
+    });
+    try {
+      await witnessed.app.listen({ port: 0, host: '127.0.0.1' });
+      const witnessedURL = `http://127.0.0.1:${(witnessed.app.server.address() as AddressInfo).port}`;
+      const size = await treeSize();
+      await appendTestEvent(10);
+      await appendTestEvent(11);
+      await waitForTreeSize(size + 2);
+      expect(await witnessed.app.ledger.witnesses.syncAll()).toEqual([witness.name]);
+      expect(witness.state.size).toBe(size + 2);
+
+      const context = await newContext({ baseURL: witnessedURL });
+      const page = await context.newPage();
+      await page.goto('/transparency');
+      await page.getByText(sigOk, { exact: true }).waitFor();
+      const item = page.getByTestId('witness');
+      await item.waitFor();
+      expect(await item.count()).toBe(1);
+      expect(await item.textContent()).toContain(witness.name);
+      expect(await item.textContent()).toContain(witness.verifierKey);
+      await item.getByText('Cosignature verified in your browser').waitFor();
+      await item.getByText(/Cosigned on .+/).waitFor();
+      expect(await page.getByText(/as reported by the server/i).count()).toBe(0);
+      await page.getByTestId('log-entry').first().waitFor();
+      await shot(page, 'desktop-witness-verified');
+
+      // The witness's line altered on the way: only that cosignature fails, the log's holds.
+      const prefix = `— ${witness.name} `;
+      await page.route('**/api/log', async (route) => {
+        const res = await route.fetch();
+        const info = (await res.json()) as { checkpoint: string };
+        const lines = info.checkpoint.split('\n');
+        const i = lines.findIndex((l) => l.startsWith(prefix));
+        expect(i).toBeGreaterThan(0);
+        const line = lines[i]!;
+        const at = prefix.length + 40; // inside the Ed25519 signature, past key ID and time
+        lines[i] = `${line.slice(0, at)}${line[at] === 'A' ? 'B' : 'A'}${line.slice(at + 1)}`;
+        await route.fulfill({ response: res, json: { ...info, checkpoint: lines.join('\n') } });
+      });
+      await page.reload();
+      await page.getByText(sigOk, { exact: true }).waitFor();
+      await item.getByText('Cosignature invalid (invalid_signature)').waitFor();
+      expect(await page.getByText('Cosignature verified in your browser').count()).toBe(0);
+      await shot(page, 'desktop-witness-invalid');
+
+      // The line removed: shown as not cosigned, not as verified.
+      await page.unroute('**/api/log');
+      await page.route('**/api/log', async (route) => {
+        const res = await route.fetch();
+        const info = (await res.json()) as { checkpoint: string };
+        const checkpoint = info.checkpoint
+          .split('\n')
+          .filter((l) => !l.startsWith(prefix))
+          .join('\n');
+        await route.fulfill({ response: res, json: { ...info, checkpoint } });
+      });
+      await page.reload();
+      await page.getByText(sigOk, { exact: true }).waitFor();
+      await item.getByText(/^Not cosigned/).waitFor();
+      expect(await page.getByText('Cosignature verified in your browser').count()).toBe(0);
+
+      const zh = await newContext({ baseURL: witnessedURL, locale: 'zh-CN' });
+      const zhPage = await zh.newPage();
+      await zhPage.goto('/transparency');
+      await zhPage.getByText('联署已在你的浏览器中验证').waitFor();
+    } finally {
+      await witnessed.app.close();
+      await witness.close();
+    }
   });
 });

@@ -292,10 +292,14 @@ export const en = {
   'log.witnessesLead':
     'Independent witnesses check that each new checkpoint extends the last one they saw, and cosign it.',
   'log.witnessesNone': 'No witnesses configured yet.',
-  'log.witnessCosigned': 'Cosigned the latest checkpoint',
-  'log.witnessNotCosigned': 'Has not cosigned the latest checkpoint yet',
+  'log.witnessKey': 'The witness’s verifier key',
+  'log.witnessVerified': 'Cosignature verified in your browser',
+  'log.witnessCosignedAt': 'Cosigned on {date}',
+  'log.witnessNotCosigned':
+    'Not cosigned: the latest checkpoint carries no cosignature by this witness',
+  'log.witnessInvalid': 'Cosignature invalid ({reason})',
   'log.witnessKeysNote':
-    'As reported by the server: witness keys are not published here yet, so your browser cannot check these cosignatures itself.',
+    'Your browser checks each cosignature against the witness key shown with it. As with the log’s key, compare these keys with the ones the witnesses publish themselves.',
   'log.entries.one': '{count} entry',
   'log.entries.other': '{count} entries',
   'log.entriesTitle': 'Latest entries',

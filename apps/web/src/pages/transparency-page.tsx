@@ -14,6 +14,8 @@ import {
   type SignatureCheck,
   seenFrom,
   verifyLatestCheckpoint,
+  verifyWitness,
+  type WitnessCheck,
   writeSeen,
 } from '../transparency';
 import type { LogEvent, LogInfo } from '../types';
@@ -23,21 +25,25 @@ interface Verified {
   info: LogInfo;
   signature: SignatureCheck;
   history: HistoryCheck | null;
+  /** One per `info.witnesses`, in order: each cosignature checked here with its key. */
+  witnesses: WitnessCheck[];
 }
 
 /**
- * Fetches /api/log and verifies it here: the signature, then (only if that holds) the
- * consistency with the checkpoint this browser remembered, which is then replaced by this
- * one unless something is wrong (a wrong answer is kept as the evidence).
+ * Fetches /api/log and verifies it here: the signature, each witness's cosignature, then
+ * (only if the signature holds) the consistency with the checkpoint this browser
+ * remembered, which is then replaced by this one unless something is wrong (a wrong answer
+ * is kept as the evidence).
  */
 async function loadVerified(seen: SeenCheckpoint | null): Promise<Verified> {
   const info = await get<LogInfo>('/log');
   const signature = verifyLatestCheckpoint(info);
-  if (!signature.ok) return { info, signature, history: null };
+  const witnesses = info.witnesses.map((w) => verifyWitness(info.checkpoint, w));
+  if (!signature.ok) return { info, signature, history: null, witnesses };
   const history = await checkHistory(seen, info, signature);
   if (history.state === 'first' || history.state === 'consistent')
     writeSeen(seenFrom(info, signature.root));
-  return { info, signature, history };
+  return { info, signature, history, witnesses };
 }
 
 function useDateTime() {
@@ -222,7 +228,38 @@ function CheckpointCard({
   );
 }
 
-function WitnessesCard({ info }: { info: LogInfo }) {
+function WitnessMark({ check }: { check: WitnessCheck }) {
+  const { t } = useI18n();
+  const dateTime = useDateTime();
+  if (check.state === 'verified') {
+    return (
+      <>
+        <span className="badge badge-verified" data-testid="witness-check">
+          ✓ {t('log.witnessVerified')}
+        </span>
+        <span className="muted small">
+          {t('log.witnessCosignedAt', {
+            date: dateTime(new Date(check.timestamp * 1000).toISOString()),
+          })}
+        </span>
+      </>
+    );
+  }
+  if (check.state === 'absent') {
+    return (
+      <span className="badge badge-pending" data-testid="witness-check">
+        {t('log.witnessNotCosigned')}
+      </span>
+    );
+  }
+  return (
+    <span className="badge badge-rejected" data-testid="witness-check" role="alert">
+      ✗ {t('log.witnessInvalid', { reason: check.reason })}
+    </span>
+  );
+}
+
+function WitnessesCard({ info, checks }: { info: LogInfo; checks: WitnessCheck[] }) {
   const { t } = useI18n();
   return (
     <section className="card panel" aria-labelledby="witnesses-title">
@@ -233,15 +270,14 @@ function WitnessesCard({ info }: { info: LogInfo }) {
       ) : (
         <>
           <ul className="plain-list witness-list">
-            {info.witnesses.map((w) => (
-              <li key={w.name} className="witness">
+            {info.witnesses.map((w, i) => (
+              <li key={w.verifierKey} className="witness" data-testid="witness">
                 <span className="mono witness-name">{w.name}</span>
                 <span className="muted small mono">{w.url}</span>
-                {w.cosigned ? (
-                  <span className="badge badge-verified">✓ {t('log.witnessCosigned')}</span>
-                ) : (
-                  <span className="badge badge-pending">{t('log.witnessNotCosigned')}</span>
-                )}
+                <code className="key-box witness-key" title={t('log.witnessKey')}>
+                  {w.verifierKey}
+                </code>
+                <WitnessMark check={checks[i] ?? { state: 'invalid', reason: 'unknown' }} />
               </li>
             ))}
           </ul>
@@ -399,7 +435,7 @@ export function TransparencyPage() {
             <EntriesCard size={info.treeSize} root={signature.ok ? signature.root : null} />
           </div>
           <div className="transparency-column">
-            <WitnessesCard info={info} />
+            <WitnessesCard info={info} checks={verified.witnesses} />
             <AuditCard size={info.treeSize} />
           </div>
         </div>
