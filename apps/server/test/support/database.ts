@@ -37,3 +37,31 @@ export async function createTestDatabase(): Promise<Database> {
     },
   });
 }
+
+/**
+ * A fresh, migrated PostgreSQL database for processes a test spawns (they connect by URL):
+ * a copy of the template, dropped by drop(). PostgreSQL runs only (TEST_DATABASE_URL).
+ */
+export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('createTestDatabaseUrl needs TEST_DATABASE_URL (PostgreSQL)');
+  const template = templateDatabaseName(url);
+  const name = `${template}_${randomBytes(6).toString('hex')}`;
+  const admin = await openDatabase({ kind: 'postgres', url: adminUrl(url), poolSize: 1 });
+  try {
+    await sql.raw(`create database "${name}" template "${template}"`).execute(admin.db);
+  } finally {
+    await admin.close();
+  }
+  return {
+    url: databaseUrl(url, name),
+    async drop() {
+      const a = await openDatabase({ kind: 'postgres', url: adminUrl(url), poolSize: 1 });
+      try {
+        await sql.raw(`drop database if exists "${name}" with (force)`).execute(a.db);
+      } finally {
+        await a.close();
+      }
+    },
+  };
+}

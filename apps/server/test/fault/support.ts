@@ -1,0 +1,53 @@
+import type { LedgerEvent } from '@goodtrace/ledger';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../src/db/schema.js';
+import { appendEvent } from '../../src/ledger/append-event.js';
+import { consistencyProof } from '../../src/ledger/tile-store.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function faultEvent(seq: string): LedgerEvent {
+  return { type: 'test.fault', v: 1, at: '2026-11-26T08:00:00.000Z', data: { seq } };
+}
+
+/** Appends `count` events, `perTx` per committed transaction; returns their outbox ids. */
+export async function appendEvents(
+  db: Kysely<DB>,
+  tag: string,
+  count: number,
+  perTx = 5,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += perTx) {
+    const got = await db.transaction().execute(async (tx) => {
+      const out: string[] = [];
+      for (let j = i; j < Math.min(count, i + perTx); j++)
+        out.push(await appendEvent(tx, faultEvent(`${tag}.${j}`)));
+      return out;
+    });
+    ids.push(...got);
+  }
+  return ids;
+}
+
+/** Polls until `check` holds (or gives up after many tries, failing the test). */
+export async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    if (await check()) return;
+    await sleep(10);
+  }
+  throw new Error(`gave up waiting until ${what}`);
+}
+
+/** Until the sequencer(s) emptied the outbox. */
+export function drained(db: Kysely<DB>): Promise<void> {
+  return until('the outbox is empty', async () => {
+    const row = await db.selectFrom('ledger_outbox').select('id').limit(1).executeTakeFirst();
+    return row === undefined;
+  });
+}
+
+/** A consistency proof computed from the stored tiles. */
+export function tileProof(db: Kysely<DB>) {
+  return (from: number, to: number) => consistencyProof(db, from, to);
+}
