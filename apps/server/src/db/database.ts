@@ -30,8 +30,14 @@ export type StoreConfig =
 export async function openDatabase(store: StoreConfig): Promise<Database> {
   if (store.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: store.url, max: store.poolSize ?? 10 });
-    // An idle client's error (server restart) must not crash the process.
+    // A connection that dies (server restart, pg_terminate_backend, network cut) emits
+    // 'error' on its client. Idle clients are covered by the pool's listener; pg-pool drops
+    // its listener while a client is checked out and Kysely adds none, so without this an
+    // open transaction's broken connection would be an uncaught exception that kills the
+    // process. The failure still reaches the caller as the rejected query, and the pool
+    // discards the broken client when it is released.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return wrap(pool, 'postgres', undefined, async () => {});
   }
   let lock: DirLock | undefined;
