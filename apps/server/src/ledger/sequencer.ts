@@ -4,10 +4,19 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
 import type { LogKey } from './signer-key.js';
-import { groupTileWrites, readTiles } from './tile-store.js';
+import { appendTiles, groupTileWrites } from './tile-store.js';
 
 // Any fixed 64-bit number; names the sequencer's advisory lock in pg_locks.
 const SEQUENCER_LOCK = 0x6f6f_6474_7261;
+
+/**
+ * The outbox is a queue: every sequenced row is deleted, and a dead row keeps its place in
+ * the table and its index until VACUUM reclaims it. PGlite runs no autovacuum at all, and a
+ * PostgreSQL server may have it off or lagging, so the sequencer vacuums the outbox itself
+ * after this many rows; otherwise taking the oldest rows walks past every row ever deleted and
+ * the append rate falls as the log grows. (docs/PERFORMANCE.md has the figures.)
+ */
+const OUTBOX_VACUUM_EVERY = 50_000;
 
 export class LogStateError extends Error {
   override name = 'LogStateError';
@@ -79,10 +88,17 @@ export interface SequencerOptions {
  *           also read FOR UPDATE, so even two sequencers that both got here would serialize.
  *   take    delete up to batchSize outbox rows (oldest first) and insert them as log entries
  *           numbered from the current tree size — one statement, the leaves never leave SQL.
+ *           The ids are taken first (`= any(array(…))`), so the plan is one index lookup per
+ *           row whatever the statistics say: `id in (subquery)` was planned as a nested loop
+ *           over the whole outbox once VACUUM had recorded it nearly empty, and a backlog
+ *           of 800,000 rows then took minutes per batch.
  *   extend  hash the leaves, append them to the compact range kept in the state row, and
  *           collect the completed nodes that tiles store (tree levels 0, 8, 16, …).
- *   tiles   grow each touched tile by exactly the new hashes (checked to be contiguous).
- *   sign    format and sign the checkpoint for the new size; store it; update the state.
+ *   tiles   grow each touched tile by exactly the new hashes, in SQL, without reading the
+ *           tiles back (checked to be contiguous: a tile that does not hold exactly the
+ *           hashes before the new ones fails the batch).
+ *   sign    format and sign the checkpoint for the new size; store it and update the state
+ *           in one statement.
  *   commit  all of the above, or none of it.
  *
  * A crash anywhere before the commit rolls everything back: the outbox rows are still there
@@ -96,6 +112,8 @@ export class Sequencer {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #idleSince = Date.now();
+  #sinceVacuum = 0;
+  #vacuum: Promise<void> | undefined;
 
   constructor(private readonly opts: SequencerOptions) {}
 
@@ -107,6 +125,7 @@ export class Sequencer {
     this.#stopping = true;
     this.#wake?.();
     await this.#loop;
+    await this.#vacuum;
   }
 
   /** Look at the outbox now rather than at the next poll. */
@@ -118,10 +137,13 @@ export class Sequencer {
   async #run(): Promise<void> {
     const { log, metrics, batchSize, pollMs } = this.opts;
     let failures = 0;
+    let busy = false;
     while (!this.#stopping) {
       let sequenced = 0;
       try {
-        if (await this.#hasWork()) sequenced = await this.sequenceBatch();
+        // Under load, go straight to the next batch; when idle, one cheap look first.
+        if (busy || (await this.#hasWork())) sequenced = await this.sequenceBatch();
+        busy = sequenced > 0;
         failures = 0;
       } catch (err) {
         failures++;
@@ -132,6 +154,21 @@ export class Sequencer {
       }
       if (sequenced > 0) {
         this.#idleSince = Date.now();
+        this.#sinceVacuum += sequenced;
+        if (this.#sinceVacuum >= OUTBOX_VACUUM_EVERY && !this.#vacuum) {
+          this.#sinceVacuum = 0;
+          // Beside the sequencing, not in its way: VACUUM takes no lock that inserts, deletes
+          // or the next batch wait for. It cannot run inside a transaction, and needs none.
+          this.#vacuum = sql`vacuum ledger_outbox`
+            .execute(this.opts.db)
+            .then(
+              () => {},
+              (err) => log.warn({ err }, 'could not vacuum ledger_outbox'),
+            )
+            .finally(() => {
+              this.#vacuum = undefined;
+            });
+        }
         if (sequenced === batchSize) continue;
       }
       // Poll quickly while traffic is recent, slowly (≤ 100 ms) once idle for a second.
@@ -140,10 +177,12 @@ export class Sequencer {
     }
   }
 
+  /** Whether the outbox holds a row; by the primary key, not a scan over dead rows. */
   async #hasWork(): Promise<boolean> {
     const row = await this.opts.db
       .selectFrom('ledger_outbox')
       .select('id')
+      .orderBy('id')
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
@@ -181,7 +220,7 @@ export class Sequencer {
       const { rows } = await sql<{ idx: string; leaf: Uint8Array; queued_at: Date }>`
         with batch as (
           delete from ledger_outbox
-          where id in (select id from ledger_outbox order by id limit ${batchSize})
+          where id = any(array(select id from ledger_outbox order by id limit ${batchSize}))
           returning id, event_type, leaf, queued_at
         )
         insert into ledger_entries (idx, outbox_id, event_type, leaf, queued_at, sequenced_at)
@@ -200,27 +239,13 @@ export class Sequencer {
         },
       );
 
-      const writes = groupTileWrites(nodes);
-      const current = await readTiles(tx, writes);
-      const tiles = writes.map((w) => {
-        const old = current.get(`${w.level}/${w.index}`) ?? new Uint8Array(0);
-        if (old.length !== w.start * 32) {
-          throw new LogStateError(
-            `tile ${w.level}/${w.index} holds ${old.length / 32} hashes, expected ${w.start}`,
-          );
-        }
-        const data = new Uint8Array(old.length + w.hashes.length * 32);
-        data.set(old);
-        w.hashes.forEach((h, i) => data.set(h, old.length + i * 32));
-        return { level: w.level, idx: String(w.index), data };
-      });
-      await tx
-        .insertInto('ledger_tiles')
-        .values(tiles)
-        .onConflict((oc) =>
-          oc.columns(['level', 'idx']).doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })),
-        )
-        .execute();
+      const mismatched = await appendTiles(tx, groupTileWrites(nodes));
+      if (mismatched.length > 0) {
+        const t = mismatched[0]!;
+        throw new LogStateError(
+          `tile ${t.level}/${t.index} holds ${t.width} hashes, expected ${t.expected}`,
+        );
+      }
 
       const size = range.size;
       const root = range.root();
@@ -228,21 +253,16 @@ export class Sequencer {
         key.signerKey,
       ]);
       const now = new Date();
-      await tx
-        .insertInto('ledger_checkpoints')
-        .values({ tree_size: String(size), root_hash: root, checkpoint, created_at: now })
-        .execute();
-      await tx
-        .updateTable('ledger_state')
-        .set({
-          tree_size: String(size),
-          compact_range: range.toBytes(),
-          root_hash: root,
-          checkpoint,
-          updated_at: now,
-        })
-        .where('id', '=', 1)
-        .execute();
+      // The checkpoint and the new tree head, in one statement.
+      await sql`
+        with signed as (
+          insert into ledger_checkpoints (tree_size, root_hash, checkpoint, created_at)
+          values (${String(size)}, ${root}, ${checkpoint}, ${now})
+        )
+        update ledger_state
+        set tree_size = ${String(size)}, compact_range = ${range.toBytes()}, root_hash = ${root},
+            checkpoint = ${checkpoint}, updated_at = ${now}
+        where id = 1`.execute(tx);
       return { size, queued: rows.map((r) => r.queued_at) };
     });
     if (!result) return 0;

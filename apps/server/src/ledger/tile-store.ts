@@ -103,3 +103,61 @@ export function groupTileWrites(
   }
   return [...writes.values()];
 }
+
+/** A tile that did not hold exactly the hashes before `start` when an append wanted to grow it. */
+export interface TileMismatch {
+  level: number;
+  index: number;
+  /** Hashes it holds (0 when it is not stored). */
+  width: number;
+  expected: number;
+}
+
+/**
+ * Grows each tile by exactly its new hashes, in ONE statement and without reading the tiles
+ * back: a write starting at 0 inserts the tile, any other appends to it in SQL
+ * (`data || new`) only where the stored tile holds exactly `start` hashes. Returns the tiles
+ * that did not match (none, unless the stored log is not the one the caller extended; the
+ * caller must then roll back).
+ */
+export async function appendTiles(db: Kysely<DB>, writes: TileWrite[]): Promise<TileMismatch[]> {
+  const concat = (w: TileWrite) => {
+    const data = new Uint8Array(w.hashes.length * HASH);
+    for (const [i, h] of w.hashes.entries()) data.set(h, i * HASH);
+    return data;
+  };
+  const fresh = writes.filter((w) => w.start === 0);
+  const grow = writes.filter((w) => w.start > 0);
+  const parts = [];
+  if (fresh.length > 0) {
+    parts.push(sql`inserted as (
+      insert into ledger_tiles (level, idx, data)
+      values ${sql.join(fresh.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${concat(w)}::bytea)`))}
+      on conflict (level, idx) do nothing
+      returning level, idx)`);
+  }
+  if (grow.length > 0) {
+    parts.push(sql`grown as (
+      update ledger_tiles t set data = t.data || v.data
+      from (values ${sql.join(grow.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${w.start}::int, ${concat(w)}::bytea)`))})
+        as v(level, idx, start, data)
+      where t.level = v.level and t.idx = v.idx and length(t.data) = v.start * ${HASH}
+      returning t.level, t.idx)`);
+  }
+  const done = [fresh.length > 0 ? sql`select level, idx from inserted` : undefined]
+    .concat(grow.length > 0 ? sql`select level, idx from grown` : undefined)
+    .filter((q) => q !== undefined);
+  const { rows } = await sql<{ level: number; idx: string }>`
+    with ${sql.join(parts)} ${sql.join(done, sql` union all `)}`.execute(db);
+  if (rows.length === writes.length) return [];
+  // Rare path (the transaction is about to roll back): say which tiles and how wide they are.
+  const written = new Set(rows.map((r) => `${r.level}/${r.idx}`));
+  const missed = writes.filter((w) => !written.has(`${w.level}/${w.index}`));
+  const stored = await readTiles(db, missed);
+  return missed.map((w) => ({
+    level: w.level,
+    index: w.index,
+    width: (stored.get(`${w.level}/${w.index}`)?.length ?? 0) / HASH,
+    expected: w.start,
+  }));
+}

@@ -1,0 +1,560 @@
+// Benchmark of the ledger's write path and proofs, on PGlite and on PostgreSQL, through the real
+// code: openDatabase, migrateToLatest, initLogState, Sequencer, appendEvent, inclusionProof, with
+// the node:crypto provider installed as the server does. Figures and analysis: docs/PERFORMANCE.md.
+//
+//   npm run bench -w apps/server            1,000,000 entries per store (about 6 minutes)
+//   BENCH_ENTRIES=200000 npm run bench …    shorter
+//
+// Per store, on a fresh database (PGlite in a temp folder; a new goodtrace_bench_<time> database
+// on PostgreSQL at BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres —
+// skipped, and said so, when unreachable; both deleted afterwards):
+//   baseline   BASELINE (200,000) plain inserts of the same leaf rows into a table shaped like
+//              the outbox, one INSERT … RETURNING id per row as appendEvent does, TX_SIZE (100)
+//              rows per transaction, APPENDERS concurrent transactions (4 on PostgreSQL; 1 on
+//              PGlite, whose single connection would only queue them): storage alone.
+//   sequenced  ENTRIES events through appendEvent (same batching, same concurrency) while the
+//              Sequencer runs, from an empty log: the clock stops when the signed tree size
+//              reaches ENTRIES. The ratio compares the first BASELINE entries with the baseline;
+//              the rate of each 100,000-entry stretch shows whether appending slows as the log
+//              grows. CPU per event is this process's plus the PostgreSQL server's (/proc).
+//   latency    outbox commit (the appender's COMMIT returned) → the sequencer's COMMIT that gave
+//              the event its index returned, for every 20th transaction's events.
+//   proofs     BENCH_PROOFS (2,000) inclusion proofs from the stored tiles (tile-store.ts) for
+//              random indexes of the ENTRIES-entry log, some checked against the signed root;
+//              then the whole API answer (read.ts getInclusionProof) for the same indexes.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  decodeBase64,
+  encodeEvent,
+  generateSignerKey,
+  hashLeaf,
+  type LedgerEvent,
+  parseCheckpoint,
+  setCryptoProvider,
+  splitNote,
+  verifyInclusion,
+} from '@goodtrace/ledger';
+import { nodeCryptoProvider } from '@goodtrace/ledger-node';
+import { type Kysely, sql } from 'kysely';
+import pino from 'pino';
+import { loadConfig } from '../src/config.js';
+import { type Database, openDatabase, type StoreConfig } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import type { DB } from '../src/db/schema.js';
+import { createMetrics } from '../src/http/metrics.js';
+import { appendEvent } from '../src/ledger/append-event.js';
+import { getInclusionProof } from '../src/ledger/read.js';
+import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
+import { inclusionProof } from '../src/ledger/tile-store.js';
+
+setCryptoProvider(nodeCryptoProvider());
+
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
+const TX_SIZE = Number(process.env.BENCH_TX_SIZE ?? 100);
+const PG_APPENDERS = Number(process.env.BENCH_APPENDERS ?? 4);
+const PROOFS = Number(process.env.BENCH_PROOFS ?? 2_000);
+/** The baseline's size, and the stretch of the sequenced run the ratio compares it with. */
+const BASELINE = Number(process.env.BENCH_BASELINE_ENTRIES ?? Math.min(ENTRIES, 200_000));
+const STRETCH = Math.max(TX_SIZE, Math.min(100_000, Math.floor(ENTRIES / 10)));
+const PG_ADMIN_URL =
+  process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ONLY = process.env.BENCH_STORES?.split(',') ?? ['pglite', 'postgres'];
+const ledgerConfig = loadConfig(process.env).ledger;
+const ORIGIN = 'bench.goodtrace.example/log';
+
+// ---- events --------------------------------------------------------------------------------
+
+const hex = (n: number) => randomBytes(n).toString('hex');
+const uuid = () => {
+  const h = hex(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+};
+const projects = Array.from({ length: 50 }, () => ({ projectId: uuid(), orgId: uuid() }));
+const commitments = Array.from({ length: 4096 }, () => randomBytes(32).toString('base64url'));
+const runId = hex(4);
+const base = Date.parse('2026-11-26T08:00:00.000Z');
+
+/**
+ * The n-th donation.received event of a run: about 340 bytes of canonical JSON, a unique
+ * donation id, the donor as a commitment (never a name). Built on the fly, cheaply (no
+ * randomness per event), by both runs alike. Keys are written in canonical (sorted) order,
+ * so JSON.stringify gives the very bytes encodeEvent does: the baseline inserts the same rows
+ * without the canonical encoder.
+ */
+function donation(n: number): LedgerEvent {
+  const p = projects[n % projects.length]!;
+  const id = n.toString(16).padStart(12, '0');
+  return {
+    at: new Date(base + n * 7).toISOString(),
+    data: {
+      amount: 1000 + ((n * 7919) % 99_000),
+      channel: 'wechat-pay',
+      currency: 'CNY',
+      donationId: `${runId}-d0a7-4e11-8b2c-${id}`,
+      donorCommitment: commitments[n % commitments.length]!,
+      orgId: p.orgId,
+      projectId: p.projectId,
+    },
+    type: 'donation.received',
+    v: 1,
+  };
+}
+
+// ---- CPU accounting -------------------------------------------------------------------------
+
+/** CPU seconds used so far by this process, and by the local PostgreSQL server's processes. */
+function cpuNow(): { node: number; pg: number } {
+  const u = process.cpuUsage();
+  let pg = 0;
+  const tick = 100; // USER_HZ on Linux
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+        const f = stat.slice(close + 2).split(' ');
+        pg += (Number(f[11]) + Number(f[12])) / tick;
+      } catch {}
+    }
+  } catch {}
+  return { node: (u.user + u.system) / 1e6, pg };
+}
+
+/** CPU microseconds per event spent by Node and by PostgreSQL since `from`. */
+function cpuPer(from: { node: number; pg: number }, events: number) {
+  const now = cpuNow();
+  return { node: ((now.node - from.node) * 1e6) / events, pg: ((now.pg - from.pg) * 1e6) / events };
+}
+
+// ---- statistics ----------------------------------------------------------------------------
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+// ---- stores --------------------------------------------------------------------------------
+
+interface Store {
+  name: 'PGlite' | 'PostgreSQL';
+  appenders: number;
+  open(): Promise<Database>;
+  version?: string;
+  cleanup(): Promise<void>;
+}
+
+async function pgliteStore(): Promise<Store> {
+  const dir = mkdtempSync(join(tmpdir(), 'goodtrace-bench-'));
+  const config: StoreConfig = { kind: 'pglite', dataDir: dir };
+  return {
+    name: 'PGlite',
+    // One connection: concurrent transactions would only queue for it.
+    appenders: 1,
+    open: () => openDatabase(config),
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresStore(): Promise<Store | string> {
+  let admin: Database;
+  try {
+    admin = await openDatabase({ kind: 'postgres', url: PG_ADMIN_URL, poolSize: 1 });
+    await admin.ping();
+  } catch (err) {
+    return `PostgreSQL unreachable at ${PG_ADMIN_URL} (${(err as Error).message}): skipped`;
+  }
+  const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(
+    admin.db,
+  );
+  const name = `goodtrace_bench_${Date.now()}`;
+  await sql.raw(`create database ${name}`).execute(admin.db);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    name: 'PostgreSQL',
+    appenders: PG_APPENDERS,
+    version: rows[0]?.v,
+    open: () => openDatabase({ kind: 'postgres', url: url.href }),
+    async cleanup() {
+      try {
+        await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
+      } finally {
+        await admin.close();
+      }
+    },
+  };
+}
+
+// ---- the runs ------------------------------------------------------------------------------
+
+/** Runs `appenders` workers, each committing transactions of TX_SIZE rows until N are written. */
+async function runAppenders(
+  db: Kysely<DB>,
+  appenders: number,
+  n: number,
+  insert: (tx: Kysely<DB>, i: number) => Promise<string>,
+  onCommit?: (first: number, ids: string[], at: number) => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const first = next;
+      if (first >= n) return;
+      const count = Math.min(TX_SIZE, n - first);
+      next += count;
+      const ids = await db.transaction().execute(async (tx) => {
+        const out: string[] = [];
+        for (let i = first; i < first + count; i++) out.push(await insert(tx, i));
+        return out;
+      });
+      onCommit?.(first, ids, performance.now());
+      // Like a server between requests, let timers run: on PGlite the database runs on this
+      // thread and its replies are microtasks, so a tight loop would starve the sequencer's poll.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await Promise.all(Array.from({ length: appenders }, worker));
+}
+
+interface Figures {
+  store: string;
+  appenders: number;
+  baselineRate: number;
+  sequencedRate: number;
+  comparableRate: number;
+  comparableCpu: { node: number; pg: number };
+  baselineCpu: { node: number; pg: number };
+  sequencedCpu: { node: number; pg: number };
+  load: number[];
+  stretches: { upTo: number; rate: number }[];
+  latency: { p50: number; p99: number; samples: number };
+  maxBacklog: number;
+  batches: number;
+  proof: { p50: number; p99: number; apiP50: number; apiP99: number; size: number };
+  tables: Record<string, string>;
+}
+
+async function bench(store: Store): Promise<Figures> {
+  const database = await store.open();
+  const { db } = database;
+  try {
+    await migrateToLatest(db);
+    const say = (s: string) => console.error(`  [${store.name}] ${s}`);
+    const sample = encodeEvent(donation(0));
+    if (new TextDecoder().decode(sample) !== JSON.stringify(donation(0)))
+      throw new Error('bench events must be written in canonical key order');
+
+    // -- baseline: the same rows, the same statements and batching, into a plain table.
+    await sql`create table bench_baseline (
+      id bigint primary key generated always as identity,
+      event_type text not null,
+      leaf bytea not null,
+      queued_at timestamptz not null default clock_timestamp())`.execute(db);
+    const enc = new TextEncoder();
+    say(`baseline: ${BASELINE.toLocaleString()} plain inserts…`);
+    let cpu0 = cpuNow();
+    let t0 = performance.now();
+    await runAppenders(db, store.appenders, BASELINE, async (tx, i) => {
+      const e = donation(i);
+      const { id } = await tx
+        .withTables<{ bench_baseline: DB['ledger_outbox'] }>()
+        .insertInto('bench_baseline')
+        .values({ event_type: e.type, leaf: enc.encode(JSON.stringify(e)) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return id;
+    });
+    const baselineRate = BASELINE / ((performance.now() - t0) / 1000);
+    const baselineCpu = cpuPer(cpu0, BASELINE);
+    say(`baseline ${Math.round(baselineRate)}/s`);
+    await sql`drop table bench_baseline`.execute(db);
+    if (store.name === 'PostgreSQL') await sql`checkpoint`.execute(db);
+
+    // -- sequenced: appendEvent + the Sequencer, from an empty log to ENTRIES.
+    const key = generateSignerKey(ORIGIN);
+    const logKey = { signerKey: key.signerKey, verifierKey: key.verifierKey, origin: ORIGIN };
+    await initLogState(db, logKey);
+    const checkpoints: { at: number; size: number }[] = [];
+    let firstPart: { at: number; size: number; cpu: { node: number; pg: number } } | undefined;
+    const metrics = createMetrics().ledger;
+    const sequencer = new Sequencer({
+      db,
+      key: logKey,
+      batchSize: ledgerConfig.batchSize,
+      pollMs: ledgerConfig.pollMs,
+      log: pino({ level: 'silent' }),
+      metrics,
+      onCheckpoint: (size) => {
+        const prev = checkpoints.at(-1) ?? { at: t0, size: 0 };
+        checkpoints.push({ at: performance.now(), size });
+        if (Math.floor(size / STRETCH) > Math.floor(prev.size / STRETCH)) {
+          say(
+            `  ${size.toLocaleString('en-US')} entries after ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+          );
+        }
+        if (size >= BASELINE && !firstPart) {
+          firstPart = { at: performance.now(), size, cpu: cpuPer(cpu0, size) };
+        }
+      },
+    });
+    // Every 20th transaction is followed to its index for the latency figure.
+    const followed: { ids: string[]; at: number }[] = [];
+    let appended = 0;
+    let maxBacklog = 0;
+    say(`sequenced: ${ENTRIES.toLocaleString()} events through appendEvent + Sequencer…`);
+    cpu0 = cpuNow();
+    t0 = performance.now();
+    sequencer.start();
+    const done = new Promise<number>((resolve) => {
+      const poll = setInterval(() => {
+        const last = checkpoints.at(-1);
+        if (last && last.size >= ENTRIES) {
+          clearInterval(poll);
+          resolve(last.at);
+        }
+      }, 1);
+    });
+    await runAppenders(
+      db,
+      store.appenders,
+      ENTRIES,
+      (tx, i) => appendEvent(tx, donation(i)),
+      (first, ids, at) => {
+        appended += ids.length;
+        maxBacklog = Math.max(maxBacklog, appended - (checkpoints.at(-1)?.size ?? 0));
+        if ((first / TX_SIZE) % 20 === 0) followed.push({ ids, at });
+      },
+    );
+    const end = await done;
+    await sequencer.stop();
+    const sequencedRate = ENTRIES / ((end - t0) / 1000);
+    const sequencedCpu = cpuPer(cpu0, ENTRIES);
+    // The part of the run the baseline compares with: the first BASELINE entries.
+    const comparable = firstPart!.size / ((firstPart!.at - t0) / 1000);
+    say(`sequenced ${Math.round(sequencedRate)}/s`);
+
+    // Rate of each stretch of STRETCH entries: when the signed size first reached its end.
+    const stretches: { upTo: number; rate: number }[] = [];
+    let prev = { at: t0, size: 0 };
+    for (let upTo = STRETCH; upTo <= ENTRIES; upTo += STRETCH) {
+      const c = checkpoints.find((k) => k.size >= upTo)!;
+      stretches.push({ upTo, rate: (c.size - prev.size) / ((c.at - prev.at) / 1000) });
+      prev = c;
+    }
+
+    // Latency: each followed event's index, then the first checkpoint that covers it.
+    const ids = followed.flatMap((f) => f.ids);
+    const { rows } = await sql<{ outbox_id: string; idx: string }>`
+      select outbox_id, idx from ledger_entries where outbox_id = any(${ids}::bigint[])`.execute(
+      db,
+    );
+    const idxOf = new Map(rows.map((r) => [r.outbox_id, Number(r.idx)]));
+    const lat: number[] = [];
+    for (const f of followed) {
+      for (const id of f.ids) {
+        const idx = idxOf.get(id);
+        if (idx === undefined) throw new Error(`outbox row ${id} was never sequenced`);
+        // Binary search: the first checkpoint whose size covers idx.
+        let lo = 0;
+        let hi = checkpoints.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (checkpoints[mid]!.size > idx) hi = mid;
+          else lo = mid + 1;
+        }
+        lat.push(Math.max(0, checkpoints[lo]!.at - f.at));
+      }
+    }
+    lat.sort((a, b) => a - b);
+
+    // -- proofs at the final size, checked against the signed root.
+    say(`proofs: ${PROOFS} inclusion proofs…`);
+    const state = await db
+      .selectFrom('ledger_state')
+      .select(['tree_size', 'checkpoint'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    const size = Number(state.tree_size);
+    const root = parseCheckpoint(splitNote(state.checkpoint).text).rootHash;
+    const indexes = Array.from({ length: PROOFS }, () => Math.floor(Math.random() * size));
+    const leafOf = async (i: number) =>
+      (
+        await db
+          .selectFrom('ledger_entries')
+          .select('leaf')
+          .where('idx', '=', String(i))
+          .executeTakeFirstOrThrow()
+      ).leaf;
+    for (const i of indexes.slice(0, 50)) await inclusionProof(db, i, size); // warm-up
+    const proofTimes: number[] = [];
+    for (const [k, i] of indexes.entries()) {
+      const s = performance.now();
+      const proof = await inclusionProof(db, i, size);
+      proofTimes.push(performance.now() - s);
+      if (k % 100 === 0) {
+        const leafHash = hashLeaf(await leafOf(i));
+        verifyInclusion({ leafHash, index: i, treeSize: size, proof, rootHash: root });
+      }
+    }
+    const apiTimes: number[] = [];
+    for (const [k, i] of indexes.entries()) {
+      const s = performance.now();
+      const p = await getInclusionProof(db, i);
+      apiTimes.push(performance.now() - s);
+      if (k % 100 === 0) {
+        verifyInclusion({
+          leafHash: decodeBase64(p.leafHash),
+          index: i,
+          treeSize: p.treeSize,
+          proof: p.proof.map((h) => decodeBase64(h)),
+          rootHash: root,
+        });
+      }
+    }
+    proofTimes.sort((a, b) => a - b);
+    apiTimes.sort((a, b) => a - b);
+
+    const { rows: sizes } = await sql<{ t: string; s: string }>`
+      select relname as t, pg_size_pretty(pg_total_relation_size(oid)) as s from pg_class
+      where relname in ('ledger_entries', 'ledger_tiles', 'ledger_checkpoints', 'ledger_outbox')`.execute(
+      db,
+    );
+    return {
+      store: store.name,
+      appenders: store.appenders,
+      baselineRate,
+      sequencedRate,
+      comparableRate: comparable,
+      comparableCpu: firstPart!.cpu,
+      baselineCpu,
+      sequencedCpu,
+      load: loadavg(),
+      stretches,
+      latency: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), samples: lat.length },
+      maxBacklog,
+      batches: checkpoints.length,
+      proof: {
+        p50: quantile(proofTimes, 0.5),
+        p99: quantile(proofTimes, 0.99),
+        apiP50: quantile(apiTimes, 0.5),
+        apiP99: quantile(apiTimes, 0.99),
+        size,
+      },
+      tables: Object.fromEntries(sizes.map((r) => [r.t, r.s])),
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+const at = ENTRIES.toLocaleString('en-US');
+const fmtRate = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
+const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(0)} ms`;
+
+function pgClientVersion(): string {
+  try {
+    return execFileSync('psql', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'psql not found';
+  }
+}
+
+const started = performance.now();
+const results: Figures[] = [];
+const notes: string[] = [];
+let pgVersion: string | undefined;
+for (const kind of ONLY) {
+  const store = kind === 'pglite' ? await pgliteStore() : await postgresStore();
+  if (typeof store === 'string') {
+    notes.push(store);
+    console.error(store);
+    continue;
+  }
+  pgVersion ??= store.version;
+  try {
+    results.push(await bench(store));
+  } finally {
+    await store.cleanup();
+  }
+}
+
+console.log(`Goodtrace ledger service benchmark, ${new Date().toISOString().slice(0, 10)}`);
+console.log(
+  `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ` +
+    `PostgreSQL ${pgVersion ?? '(not reached)'} (${pgClientVersion()}), ${await pgliteVersion()}`,
+);
+console.log(
+  `${ENTRIES.toLocaleString('en-US')} entries per store; transactions of ${TX_SIZE} events; ` +
+    `sequencer batches ≤ ${ledgerConfig.batchSize} (LEDGER_BATCH_SIZE), poll ${ledgerConfig.pollMs} ms; node:crypto provider`,
+);
+for (const n of notes) console.log(n);
+console.log('');
+const cols = results.map((r) => r.store);
+const row = (label: string, cells: string[], target = ''): void => {
+  console.log(
+    `${label.padEnd(44)}${cells.map((c) => c.padStart(16)).join('')}  ${target}`.trimEnd(),
+  );
+};
+const us = (x: number) => `${x.toFixed(0)} µs`;
+const cpu = (r: Figures, c: { node: number; pg: number }) =>
+  r.store === 'PGlite' ? us(c.node) : `${us(c.node)} + ${us(c.pg)}`;
+const first = BASELINE.toLocaleString('en-US');
+const second = (r: Figures) => r.stretches[Math.min(1, r.stretches.length - 1)]!;
+const table: [string, (r: Figures) => string, string?][] = [
+  ['concurrent appenders', (r) => String(r.appenders)],
+  [`raw baseline: ${first} plain inserts`, (r) => fmtRate(r.baselineRate)],
+  [`sequenced: first ${first} entries`, (r) => fmtRate(r.comparableRate)],
+  ['  ratio to baseline', (r) => (r.comparableRate / r.baselineRate).toFixed(2), '≥ 0.70'],
+  [`sequenced: all ${at} entries`, (r) => fmtRate(r.sequencedRate), '≥ 20,000/s'],
+  [`  stretch ending ${(2 * STRETCH).toLocaleString('en-US')}`, (r) => fmtRate(second(r).rate)],
+  [`  stretch ending ${at}`, (r) => fmtRate(r.stretches.at(-1)!.rate)],
+  [
+    '  last / second stretch',
+    (r) => (r.stretches.at(-1)!.rate / second(r).rate).toFixed(2),
+    'flat (≈ 1.0)',
+  ],
+  ['  sequencer batches (mean size)', (r) => `${r.batches} (${Math.round(ENTRIES / r.batches)})`],
+  ['  max outbox backlog seen', (r) => r.maxBacklog.toLocaleString('en-US')],
+  ['CPU per event, baseline (Node + PG)', (r) => cpu(r, r.baselineCpu)],
+  [`CPU per event, first ${first} sequenced`, (r) => cpu(r, r.comparableCpu)],
+  [`CPU per event, all ${at} sequenced`, (r) => cpu(r, r.sequencedCpu)],
+  ['commit → index latency p50', (r) => ms(r.latency.p50)],
+  ['commit → index latency p99', (r) => ms(r.latency.p99)],
+  [`inclusion proof at ${at}, p50`, (r) => ms(r.proof.p50)],
+  [`inclusion proof at ${at}, p99`, (r) => ms(r.proof.p99), '≤ 5 ms'],
+  ['  whole API answer (read.ts) p50', (r) => ms(r.proof.apiP50)],
+  ['  whole API answer (read.ts) p99', (r) => ms(r.proof.apiP99)],
+  ['load average after the store (1 min)', (r) => r.load[0]!.toFixed(1)],
+];
+row('', cols, 'target (PostgreSQL)');
+for (const [label, cell, target] of table) row(label, results.map(cell), target);
+console.log('');
+console.log(`append rate per stretch of ${STRETCH.toLocaleString('en-US')} entries:`);
+for (const r of results)
+  console.log(
+    `  ${r.store.padEnd(11)} ${r.stretches.map((s) => `${Math.round(s.rate / 1000)}k`).join(' ')}`,
+  );
+console.log(`storage: ${results.map((r) => `${r.store} ${JSON.stringify(r.tables)}`).join('; ')}`);
+console.log(`took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+
+async function pgliteVersion(): Promise<string> {
+  try {
+    const db = new PGlite();
+    const { rows } = await db.query<{ v: string }>('select version() as v');
+    await db.close();
+    return /PGlite [\d.]+/.exec(rows[0]?.v ?? '')?.[0] ?? '?';
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,129 @@
+import {
+  CompactRange,
+  generateSignerKey,
+  hashLeaf,
+  rootHash,
+  TILE_WIDTH,
+  tilesForSize,
+} from '@goodtrace/ledger';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/database.js';
+import { createMetrics } from '../src/http/metrics.js';
+import { appendEvent } from '../src/ledger/append-event.js';
+import { initLogState, LogStateError, Sequencer } from '../src/ledger/sequencer.js';
+import { appendTiles, readTiles } from '../src/ledger/tile-store.js';
+import { createTestDatabase } from './support/database.js';
+
+// The sequencer's write path at the level of its SQL: tiles grown in place without being read
+// back, and a tile that does not match the tree state rolling the whole batch back.
+
+let database: Database;
+let sequencer: Sequencer;
+const origin = 'write-path.test.goodtrace.example/log';
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const k = generateSignerKey(origin);
+  const key = { signerKey: k.signerKey, verifierKey: k.verifierKey, origin };
+  await initLogState(database.db, key);
+  sequencer = new Sequencer({
+    db: database.db,
+    key,
+    batchSize: 300,
+    pollMs: 5,
+    log: pino({ level: 'silent' }),
+    metrics: createMetrics().ledger,
+  });
+});
+afterAll(() => database.close());
+
+const event = (n: number) => ({
+  type: 'test.event',
+  v: 1,
+  at: '2026-11-26T08:00:00.000Z',
+  data: { n },
+});
+
+async function append(from: number, count: number): Promise<void> {
+  await database.db.transaction().execute(async (tx) => {
+    for (let n = from; n < from + count; n++) await appendEvent(tx, event(n));
+  });
+}
+
+async function drain(): Promise<number> {
+  let total = 0;
+  for (let n = await sequencer.sequenceBatch(); n > 0; n = await sequencer.sequenceBatch())
+    total += n;
+  return total;
+}
+
+describe('the sequencer write path', () => {
+  it('grows tiles batch by batch to exactly the tiles of the whole tree', async () => {
+    // 1,000 entries in batches of ≤ 300: partial level-0 tiles are extended across batches,
+    // and level-1 tile 1/0 gets a hash each time a level-0 tile fills (3 of them here).
+    for (let i = 0; i < 1000; i += 250) await append(i, 250);
+    expect(await drain()).toBe(1000);
+
+    const { rows } = await sql<{ leaf: Uint8Array }>`
+      select leaf from ledger_entries order by idx`.execute(database.db);
+    const leaves = rows.map((r) => hashLeaf(r.leaf));
+    const stored = await readTiles(database.db, tilesForSize(1000));
+    for (const t of tilesForSize(1000)) {
+      const data = stored.get(`${t.level}/${t.index}`);
+      expect(data?.length, `tile ${t.level}/${t.index}`).toBe(t.width * 32);
+    }
+    // Level 0 holds the leaf hashes themselves.
+    const tile0 = stored.get('0/0')!;
+    for (let i = 0; i < TILE_WIDTH; i++) {
+      expect(tile0.subarray(i * 32, i * 32 + 32)).toEqual(leaves[i]);
+    }
+    const range = new CompactRange();
+    range.append(leaves);
+    expect(range.root()).toEqual(rootHash(leaves));
+    const state = await database.db
+      .selectFrom('ledger_state')
+      .select(['tree_size', 'root_hash'])
+      .executeTakeFirstOrThrow();
+    expect(state.tree_size).toBe('1000');
+    expect(new Uint8Array(state.root_hash)).toEqual(range.root());
+  });
+
+  it('appendTiles refuses to grow a tile that does not hold exactly the hashes before the new ones', async () => {
+    const hash = new Uint8Array(32).fill(7);
+    // Tile 0/3 holds 1000 % 256 = 232 hashes: appending at 231 or 233 is refused, as is
+    // creating a tile that exists, or growing one that does not.
+    expect(
+      await database.db
+        .transaction()
+        .execute((tx) => appendTiles(tx, [{ level: 0, index: 3, start: 231, hashes: [hash] }])),
+    ).toEqual([{ level: 0, index: 3, width: 232, expected: 231 }]);
+    expect(
+      await database.db
+        .transaction()
+        .execute((tx) => appendTiles(tx, [{ level: 0, index: 3, start: 0, hashes: [hash] }])),
+    ).toEqual([{ level: 0, index: 3, width: 232, expected: 0 }]);
+    expect(
+      await database.db
+        .transaction()
+        .execute((tx) => appendTiles(tx, [{ level: 0, index: 9, start: 5, hashes: [hash] }])),
+    ).toEqual([{ level: 0, index: 9, width: 0, expected: 5 }]);
+  });
+
+  it('a batch whose tile does not match the state rolls back whole: nothing sequenced, the outbox kept', async () => {
+    // Damage the partial level-0 tile, as a bug or a hand edit could.
+    await sql`update ledger_tiles set data = substring(data from 33) where level = 0 and idx = 3`.execute(
+      database.db,
+    );
+    await append(1000, 10);
+    await expect(sequencer.sequenceBatch()).rejects.toThrow(LogStateError);
+    await expect(sequencer.sequenceBatch()).rejects.toThrow(
+      'tile 0/3 holds 231 hashes, expected 232',
+    );
+    const { rows } = await sql<{ size: string; outbox: string; entries: string }>`
+      select (select tree_size from ledger_state) as size,
+             (select count(*) from ledger_outbox) as outbox,
+             (select count(*) from ledger_entries) as entries`.execute(database.db);
+    expect(rows[0]).toEqual({ size: '1000', outbox: '10', entries: '1000' });
+  });
+});
