@@ -4,6 +4,8 @@
 //
 //   npm run bench -w apps/server            1,000,000 entries per store (about 6 minutes)
 //   BENCH_ENTRIES=200000 npm run bench …    shorter
+//   BENCH_MULTI_ROW=1 npm run bench …       appendEvents: one multi-row INSERT per transaction
+//                                           (and the baseline likewise)
 //
 // Per store, on a fresh database (PGlite in a temp folder; a new goodtrace_bench_<time> database
 // on PostgreSQL at BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres —
@@ -47,7 +49,7 @@ import { type Database, openDatabase, type StoreConfig } from '../src/db/databas
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { DB } from '../src/db/schema.js';
 import { createMetrics } from '../src/http/metrics.js';
-import { appendEvent } from '../src/ledger/append-event.js';
+import { appendEvent, appendEvents } from '../src/ledger/append-event.js';
 import { getInclusionProof } from '../src/ledger/read.js';
 import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
 import { inclusionProof } from '../src/ledger/tile-store.js';
@@ -197,11 +199,25 @@ async function postgresStore(): Promise<Store | string> {
 // ---- the runs ------------------------------------------------------------------------------
 
 /** Runs `appenders` workers, each committing transactions of TX_SIZE rows until N are written. */
+/**
+ * BENCH_MULTI_ROW=1: each transaction writes its events with one multi-row INSERT
+ * (appendEvents), and the baseline likewise; otherwise one INSERT per event (appendEvent),
+ * as a domain operation that logs one event does.
+ */
+const MULTI_ROW = process.env.BENCH_MULTI_ROW === '1';
+
+/** One statement per row, in order. */
+async function perRow(first: number, count: number, one: (i: number) => Promise<string[]>) {
+  const out: string[] = [];
+  for (let i = first; i < first + count; i++) out.push(...(await one(i)));
+  return out;
+}
+
 async function runAppenders(
   db: Kysely<DB>,
   appenders: number,
   n: number,
-  insert: (tx: Kysely<DB>, i: number) => Promise<string>,
+  insert: (tx: Kysely<DB>, first: number, count: number) => Promise<string[]>,
   onCommit?: (first: number, ids: string[], at: number) => void,
 ): Promise<void> {
   let next = 0;
@@ -211,11 +227,7 @@ async function runAppenders(
       if (first >= n) return;
       const count = Math.min(TX_SIZE, n - first);
       next += count;
-      const ids = await db.transaction().execute(async (tx) => {
-        const out: string[] = [];
-        for (let i = first; i < first + count; i++) out.push(await insert(tx, i));
-        return out;
-      });
+      const ids = await db.transaction().execute((tx) => insert(tx, first, count));
       onCommit?.(first, ids, performance.now());
       // Like a server between requests, let timers run: on PGlite the database runs on this
       // thread and its replies are microtasks, so a tight loop would starve the sequencer's poll.
@@ -263,16 +275,24 @@ async function bench(store: Store): Promise<Figures> {
     say(`baseline: ${BASELINE.toLocaleString()} plain inserts…`);
     let cpu0 = cpuNow();
     let t0 = performance.now();
-    await runAppenders(db, store.appenders, BASELINE, async (tx, i) => {
-      const e = donation(i);
-      const { id } = await tx
+    const baselineRows = (tx: Kysely<DB>, first: number, count: number) =>
+      tx
         .withTables<{ bench_baseline: DB['ledger_outbox'] }>()
         .insertInto('bench_baseline')
-        .values({ event_type: e.type, leaf: enc.encode(JSON.stringify(e)) })
+        .values(
+          Array.from({ length: count }, (_, k) => {
+            const e = donation(first + k);
+            return { event_type: e.type, leaf: enc.encode(JSON.stringify(e)) };
+          }),
+        )
         .returning('id')
-        .executeTakeFirstOrThrow();
-      return id;
-    });
+        .execute()
+        .then((rows) => rows.map((r) => r.id));
+    await runAppenders(db, store.appenders, BASELINE, (tx, first, count) =>
+      MULTI_ROW
+        ? baselineRows(tx, first, count)
+        : perRow(first, count, (i) => baselineRows(tx, i, 1)),
+    );
     const baselineRate = BASELINE / ((performance.now() - t0) / 1000);
     const baselineCpu = cpuPer(cpu0, BASELINE);
     say(`baseline ${Math.round(baselineRate)}/s`);
@@ -327,7 +347,13 @@ async function bench(store: Store): Promise<Figures> {
       db,
       store.appenders,
       ENTRIES,
-      (tx, i) => appendEvent(tx, donation(i)),
+      (tx, first, count) =>
+        MULTI_ROW
+          ? appendEvents(
+              tx,
+              Array.from({ length: count }, (_, k) => donation(first + k)),
+            )
+          : perRow(first, count, async (i) => [await appendEvent(tx, donation(i))]),
       (first, ids, at) => {
         appended += ids.length;
         maxBacklog = Math.max(maxBacklog, appended - (checkpoints.at(-1)?.size ?? 0));

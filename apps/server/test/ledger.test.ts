@@ -14,7 +14,7 @@ import {
   verifyReceipt,
 } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent } from '../src/ledger/append-event.js';
+import { appendEvent, appendEvents } from '../src/ledger/append-event.js';
 import {
   Client,
   createStaff,
@@ -87,6 +87,23 @@ describe('the transactional outbox', () => {
     expect(rows.filter((r) => r.outbox_id === kept)).toHaveLength(1);
     expect(rows.filter((r) => r.outbox_id === rolledBack)).toHaveLength(0);
     expect(await db.selectFrom('ledger_outbox').select('id').execute()).toEqual([]);
+  });
+
+  it('several events appended in one statement keep their order on the log', async () => {
+    const events = [event(9001), event(9002), event(9003)];
+    const ids = await t.database.db.transaction().execute((tx) => appendEvents(tx, events));
+    await sequenced(ids);
+    const rows = await t.database.db
+      .selectFrom('ledger_entries')
+      .select(['idx', 'outbox_id', 'leaf'])
+      .where('outbox_id', 'in', ids)
+      .orderBy('idx')
+      .execute();
+    expect(rows.map((r) => r.outbox_id)).toEqual(ids);
+    expect(rows.map((r) => JSON.parse(Buffer.from(r.leaf).toString()).data.n)).toEqual([
+      9001, 9002, 9003,
+    ]);
+    expect(await t.database.db.transaction().execute((tx) => appendEvents(tx, []))).toEqual([]);
   });
 
   it('refuses an event that is not canonical JSON, writing nothing', async () => {

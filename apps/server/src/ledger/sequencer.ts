@@ -169,7 +169,13 @@ export class Sequencer {
               this.#vacuum = undefined;
             });
         }
-        if (sequenced === batchSize) continue;
+        if (sequenced === batchSize) {
+          // Draining a backlog: let HTTP and timers run between batches. On PGlite the
+          // database shares this thread and its replies never leave the microtask queue, so
+          // back-to-back batches would otherwise hold every request until the backlog is gone.
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
       }
       // Poll quickly while traffic is recent, slowly (≤ 100 ms) once idle for a second.
       const idle = Date.now() - this.#idleSince > 1_000;
