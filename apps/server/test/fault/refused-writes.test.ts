@@ -83,7 +83,12 @@ async function failures(): Promise<number> {
 }
 
 async function tiles() {
-  return t.database.db.selectFrom('ledger_tiles').selectAll().orderBy('level').orderBy('idx').execute();
+  return t.database.db
+    .selectFrom('ledger_tiles')
+    .selectAll()
+    .orderBy('level')
+    .orderBy('idx')
+    .execute();
 }
 
 describe('the database refusing a write', () => {
