@@ -15,25 +15,13 @@ export async function createTestDatabase(): Promise<Database> {
     const tarball = readFileSync(inject('pgliteTemplate'));
     return openDatabase({ kind: 'pglite-memory', loadDataDir: new Blob([tarball]) });
   }
-  const template = templateDatabaseName(url);
-  const name = `${template}_${randomBytes(6).toString('hex')}`;
-  const admin = await openDatabase({ kind: 'postgres', url: adminUrl(url), poolSize: 1 });
-  try {
-    await sql.raw(`create database "${name}" template "${template}"`).execute(admin.db);
-  } finally {
-    await admin.close();
-  }
-  const db = await openDatabase({ kind: 'postgres', url: databaseUrl(url, name) });
+  const fresh = await createTestDatabaseUrl();
+  const db = await openDatabase({ kind: 'postgres', url: fresh.url });
   const close = db.close.bind(db);
   return Object.assign(db, {
     async close() {
       await close();
-      const a = await openDatabase({ kind: 'postgres', url: adminUrl(url), poolSize: 1 });
-      try {
-        await sql.raw(`drop database if exists "${name}" with (force)`).execute(a.db);
-      } finally {
-        await a.close();
-      }
+      await fresh.drop();
     },
   });
 }
