@@ -288,6 +288,9 @@ describe('the transparency page', () => {
         LOG_WITNESSES: JSON.stringify([{ verifierKey: witness.verifierKey, url: witness.url }]),
       },
     });
+    // Browser contexts are closed before the app: an open page keeps its keep-alive
+    // connections, and closing the server would wait for them to time out (72 s).
+    const opened: { close(): Promise<void> }[] = [];
     try {
       await witnessed.app.listen({ port: 0, host: '127.0.0.1' });
       const witnessedURL = `http://127.0.0.1:${(witnessed.app.server.address() as AddressInfo).port}`;
@@ -299,6 +302,7 @@ describe('the transparency page', () => {
       expect(witness.state.size).toBe(size + 2);
 
       const context = await newContext({ baseURL: witnessedURL });
+      opened.push(context);
       const page = await context.newPage();
       await page.goto('/transparency');
       await page.getByText(sigOk, { exact: true }).waitFor();
@@ -349,10 +353,12 @@ describe('the transparency page', () => {
       expect(await page.getByText('Cosignature verified in your browser').count()).toBe(0);
 
       const zh = await newContext({ baseURL: witnessedURL, locale: 'zh-CN' });
+      opened.push(zh);
       const zhPage = await zh.newPage();
       await zhPage.goto('/transparency');
       await zhPage.getByText('联署已在你的浏览器中验证').waitFor();
     } finally {
+      for (const c of opened) await c.close();
       await witnessed.app.close();
       await witness.close();
     }
