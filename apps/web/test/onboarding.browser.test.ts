@@ -1,21 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createStaff, startTestApp, type TestApp } from '../../server/test/support/app.js';
+import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
  * Issue 2, steps 1–5, walked through the real UI in Debian's Chromium against the real server
  * (its own fresh database) serving a fresh production build of the web app.
  */
 
-const webRoot = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const screenshots = screenshotsDir;
 
 const admin = { email: 'admin@goodtrace.test', password: 'correct horse battery' };
 const owner = {
@@ -51,6 +46,7 @@ let t: TestApp;
 let browser: Browser;
 let baseURL: string;
 let outDir: string;
+let web: Awaited<ReturnType<typeof buildWebApp>> | undefined;
 const contexts: BrowserContext[] = [];
 const orgUrl: { a?: string; b?: string } = {};
 
@@ -99,42 +95,20 @@ async function noHorizontalOverflow(page: Page) {
 }
 
 beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  outDir = mkdtempSync(join(tmpdir(), 'goodtrace-web-'));
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production'; // a production React build, as `npm start` serves
-  try {
-    await build({
-      root: webRoot,
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  web = await buildWebApp();
+  outDir = web.outDir;
   t = await startTestApp({ env: { WEB_DIST_DIR: outDir } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   baseURL = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   await createStaff(t, admin.email, 'admin');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  web?.remove();
 });
 
 describe('charity onboarding in a browser', () => {

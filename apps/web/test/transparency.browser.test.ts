@@ -1,10 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendEvent } from '../../server/src/ledger/append-event.js';
 import {
@@ -16,6 +12,7 @@ import {
   testLogOrigin,
 } from '../../server/test/support/app.js';
 import { startTestWitness } from '../../server/test/support/witness.js';
+import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
  * Issue 4: the public transparency page shows the log's key and verifies the latest
@@ -24,15 +21,14 @@ import { startTestWitness } from '../../server/test/support/witness.js';
  * production build.
  */
 
-const webRoot = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const screenshots = join(repoRoot, 'test-results', 'screenshots');
+const screenshots = screenshotsDir;
 const run = Date.now().toString(36).toUpperCase();
 
 let t: TestApp;
 let browser: Browser;
 let baseURL: string;
 let outDir: string;
+let web: Awaited<ReturnType<typeof buildWebApp>> | undefined;
 let admin: Client;
 let owner: Client;
 const contexts: BrowserContext[] = [];
@@ -96,39 +92,21 @@ const sigOk = 'Signature verified in your browser';
 const consistentWith = /Consistent with the checkpoint you saw on .+ \((\d+) entries\)/;
 
 beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  outDir = mkdtempSync(join(tmpdir(), 'goodtrace-web-'));
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ root: webRoot, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  web = await buildWebApp();
+  outDir = web.outDir;
   t = await startTestApp({ env: { WEB_DIST_DIR: outDir } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   baseURL = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   admin = await createStaff(t, 'admin@goodtrace.test', 'admin');
   owner = await new Client(t.app).signUp('owner@example.org');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await t?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  web?.remove();
 });
 
 describe('the transparency page', () => {
