@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { csrfMatches, findSession, type SessionUser } from '../accounts/sessions.js';
 import type { OrgRole } from '../db/schema.js';
@@ -107,7 +107,7 @@ async function authPlugin(app: FastifyInstance) {
   });
 
   // preHandler runs after validation, so `:orgId` has been checked to be a UUID.
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('preHandler', async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access;
     if (!access) return;
     const write = !safeMethods.has(request.method);
@@ -149,7 +149,6 @@ async function authPlugin(app: FastifyInstance) {
         throw new AppError('forbidden');
       }
     }
-    void reply;
   });
 
   function checkCsrf(request: FastifyRequest) {

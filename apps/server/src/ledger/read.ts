@@ -1,11 +1,4 @@
-import {
-  createReceipt,
-  encodeBase64,
-  hashLeaf,
-  type LedgerEvent,
-  parseCheckpoint,
-  splitNote,
-} from '@goodtrace/ledger';
+import { createReceipt, encodeBase64, hashLeaf, type LedgerEvent } from '@goodtrace/ledger';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -52,6 +45,21 @@ export async function listEntries(db: Kysely<DB>, from: number, limit: number) {
     .limit(limit)
     .execute();
   return rows.map(entryView);
+}
+
+/** A signed checkpoint followed by the witnesses' cosignature lines collected for it. */
+export async function withCosignatures(
+  db: Kysely<DB>,
+  size: number,
+  note: string,
+): Promise<string> {
+  const cosigs = await db
+    .selectFrom('ledger_cosignatures')
+    .select('signature_line')
+    .where('tree_size', '=', String(size))
+    .orderBy('witness')
+    .execute();
+  return note + cosigs.map((c) => c.signature_line).join('');
 }
 
 /** The signed checkpoint of exactly this size, or 404 when the log never signed one. */
@@ -127,18 +135,10 @@ export async function getReceipt(db: Kysely<DB>, outboxId: string): Promise<Rece
     .limit(1)
     .executeTakeFirst();
   const size = cosigned ? Number(cosigned.tree_size) : await currentSize(db);
-  const [note, cosigs, proof] = await Promise.all([
-    checkpointOfSize(db, size),
-    db
-      .selectFrom('ledger_cosignatures')
-      .select('signature_line')
-      .where('tree_size', '=', String(size))
-      .orderBy('witness')
-      .execute(),
+  const [checkpoint, proof] = await Promise.all([
+    checkpointOfSize(db, size).then((note) => withCosignatures(db, size, note)),
     inclusionProof(db, index, size),
   ]);
-  const checkpoint = note + cosigs.map((c) => c.signature_line).join('');
-  parseCheckpoint(splitNote(checkpoint).text);
   const event = JSON.parse(new TextDecoder().decode(entry.leaf)) as LedgerEvent;
   return {
     status: 'complete',

@@ -18,6 +18,11 @@ const SEQUENCER_LOCK = 0x6f6f_6474_7261;
  */
 const OUTBOX_VACUUM_EVERY = 50_000;
 
+/** The log's checkpoint for a tree of `size` leaves with this root, signed with its key. */
+function signCheckpoint(key: LogKey, size: number, rootHash: Uint8Array): string {
+  return signNote(formatCheckpoint({ origin: key.origin, size, rootHash }), [key.signerKey]);
+}
+
 export class LogStateError extends Error {
   override name = 'LogStateError';
 }
@@ -44,9 +49,7 @@ export async function initLogState(db: Kysely<DB>, key: LogKey): Promise<void> {
       return;
     }
     const root = emptyRoot();
-    const checkpoint = signNote(formatCheckpoint({ origin: key.origin, size: 0, rootHash: root }), [
-      key.signerKey,
-    ]);
+    const checkpoint = signCheckpoint(key, 0, root);
     const now = new Date();
     await tx
       .insertInto('ledger_state')
@@ -255,9 +258,7 @@ export class Sequencer {
 
       const size = range.size;
       const root = range.root();
-      const checkpoint = signNote(formatCheckpoint({ origin: key.origin, size, rootHash: root }), [
-        key.signerKey,
-      ]);
+      const checkpoint = signCheckpoint(key, size, root);
       const now = new Date();
       // The checkpoint and the new tree head, in one statement.
       await sql`

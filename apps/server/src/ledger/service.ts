@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { LedgerConfig } from '../config.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
+import { withCosignatures } from './read.js';
 import { initLogState, Sequencer } from './sequencer.js';
 import { type LogKey, loadLogKey } from './signer-key.js';
 import { WitnessClient } from './witness-client.js';
@@ -72,16 +73,8 @@ export class LedgerService {
       .select(['tree_size', 'checkpoint'])
       .where('id', '=', 1)
       .executeTakeFirstOrThrow();
-    const cosigs = await this.db
-      .selectFrom('ledger_cosignatures')
-      .select('signature_line')
-      .where('tree_size', '=', state.tree_size)
-      .orderBy('witness')
-      .execute();
-    return {
-      note: state.checkpoint + cosigs.map((c) => c.signature_line).join(''),
-      size: Number(state.tree_size),
-    };
+    const size = Number(state.tree_size);
+    return { note: await withCosignatures(this.db, size, state.checkpoint), size };
   }
 
   /** Refreshes gauges that are cheaper to compute on scrape than to keep up to date. */
