@@ -7,6 +7,10 @@ import pg from 'pg';
 import { type DirLock, lockDir } from './lock.js';
 import type { DB } from './schema.js';
 
+// A SQL `date` (a project's end date, an invoice's date) has no time zone: pg would turn it into
+// a Date at local midnight, which shifts the day in any zone west of UTC. Keep 'YYYY-MM-DD'.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
 /**
  * One SQL dialect, two stores. Both are reached through `pg` + Kysely's PostgresDialect:
  * embedded, a pg.Pool whose single connection is an in-process PGlite; on a server, a plain

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as m20261126_01 from './migrations/2026-11-26-01-accounts-and-charities.js';
 import * as m20261126_02 from './migrations/2026-11-26-02-ledger.js';
+import * as m20261126_03 from './migrations/2026-11-26-03-money.js';
 
 /**
  * Migrations are listed here rather than read from a folder, so they ship inside any
@@ -9,6 +10,7 @@ import * as m20261126_02 from './migrations/2026-11-26-02-ledger.js';
 const migrations: Record<string, Migration> = {
   '2026-11-26-01-accounts-and-charities': m20261126_01,
   '2026-11-26-02-ledger': m20261126_02,
+  '2026-11-26-03-money': m20261126_03,
 };
 
 export class MigrationError extends Error {

@@ -125,6 +125,170 @@ export interface LedgerWitnessStateTable {
   last_error: string | null;
 }
 
+/** bigint columns come back as strings (pg's choice, on both stores); money is fen. */
+type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
+/** A SQL `date`, kept as 'YYYY-MM-DD' (database.ts turns off pg's local-midnight Date). */
+type DateOnly = ColumnType<string, string, string>;
+
+export type ProjectStatus = 'draft' | 'published' | 'closed';
+export type DonationStatus = 'pending' | 'paid' | 'failed' | 'refunded';
+export type BeneficiaryKind = 'school' | 'person' | 'supplier';
+export type EvidenceKind = 'invoice' | 'receipt' | 'photo';
+export type MediaType = 'application/pdf' | 'image/jpeg' | 'image/png';
+
+export interface FilesTable {
+  sha256: string;
+  media_type: MediaType;
+  size: number;
+  uploaded_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ProjectsTable {
+  id: Generated<string>;
+  org_id: string;
+  title: string;
+  summary: string;
+  story: string;
+  cause: string;
+  city: string;
+  region: string;
+  beneficiary_description: string;
+  goal_amount: Int8;
+  currency: string;
+  start_date: DateOnly;
+  end_date: DateOnly;
+  cover_sha256: string | null;
+  status: ProjectStatus;
+  disbursed: Generated<Int8>;
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  published_at: Timestamp | null;
+}
+
+export interface ProjectBudgetLinesTable {
+  id: Generated<string>;
+  project_id: string;
+  position: number;
+  label: string;
+  amount: Int8;
+  removed: Generated<boolean>;
+}
+
+export interface ProjectFundsTable {
+  project_id: string;
+  shard: number;
+  raised: Generated<Int8>;
+  refunded: Generated<Int8>;
+  donations: Generated<number>;
+  balance: Generated<Int8>;
+}
+
+export interface BeneficiariesTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  kind: BeneficiaryKind;
+  region: string;
+  created_at: Generated<Date>;
+}
+
+export interface RecurringDonationsTable {
+  id: Generated<string>;
+  project_id: string;
+  donor_user_id: string | null;
+  donor_email: string | null;
+  amount: Int8;
+  currency: string;
+  display_name: string | null;
+  anonymous: boolean;
+  next_charge_at: Timestamp;
+  status: 'pending' | 'active' | 'stopped';
+  created_at: Generated<Date>;
+  stopped_at: Timestamp | null;
+}
+
+export interface DonationsTable {
+  id: Generated<string>;
+  project_id: string;
+  org_id: string;
+  amount: Int8;
+  currency: string;
+  status: DonationStatus;
+  donor_user_id: string | null;
+  donor_email: string | null;
+  display_name: string | null;
+  anonymous: boolean;
+  message: string | null;
+  recurring_id: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  provider: string;
+  provider_ref: string | null;
+  shard: number;
+  donor_secret: Uint8Array;
+  access_token_hash: string;
+  paid_seq: Int8 | null;
+  paid_at: Timestamp | null;
+  allocated: Generated<Int8>;
+  outbox_id: Int8 | null;
+  refund_reason: string | null;
+  refunded_at: Timestamp | null;
+  refund_outbox_id: Int8 | null;
+  created_at: Generated<Date>;
+}
+
+export interface DisbursementsTable {
+  id: Generated<string>;
+  project_id: string;
+  org_id: string;
+  budget_line_id: string;
+  beneficiary_id: string;
+  amount: Int8;
+  currency: string;
+  purpose: string;
+  paid_on: DateOnly;
+  created_by: string;
+  created_at: Generated<Date>;
+  outbox_id: Int8;
+  ack_code_hash: string;
+  acknowledged_at: Timestamp | null;
+  ack_note: string | null;
+  ack_photo_sha256: string | null;
+  ack_outbox_id: Int8 | null;
+}
+
+export interface DisbursementEvidenceTable {
+  disbursement_id: string;
+  sha256: string;
+  kind: EvidenceKind;
+  position: number;
+}
+
+export interface AllocationsTable {
+  disbursement_id: string;
+  donation_id: string;
+  amount: Int8;
+  position: number;
+}
+
+export interface ProjectEventsTable {
+  project_id: string;
+  outbox_id: Int8;
+  event_type: string;
+  at: Timestamp;
+}
+
+export interface PaymentEventsTable {
+  provider: string;
+  event_id: string;
+  kind: string;
+  donation_id: string | null;
+  outcome: string;
+  received_at: Generated<Date>;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -139,6 +303,18 @@ export interface DB {
   ledger_checkpoints: LedgerCheckpointsTable;
   ledger_cosignatures: LedgerCosignaturesTable;
   ledger_witness_state: LedgerWitnessStateTable;
+  files: FilesTable;
+  projects: ProjectsTable;
+  project_budget_lines: ProjectBudgetLinesTable;
+  project_funds: ProjectFundsTable;
+  beneficiaries: BeneficiariesTable;
+  recurring_donations: RecurringDonationsTable;
+  donations: DonationsTable;
+  disbursements: DisbursementsTable;
+  disbursement_evidence: DisbursementEvidenceTable;
+  allocations: AllocationsTable;
+  project_events: ProjectEventsTable;
+  payment_events: PaymentEventsTable;
 }
 
 export type User = Selectable<UsersTable>;

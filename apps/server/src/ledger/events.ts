@@ -22,3 +22,210 @@ export function orgVerifiedEvent(
     },
   };
 }
+
+export interface BudgetLineRef {
+  id: string;
+  label: string;
+  amount: number;
+}
+
+export function projectPublishedEvent(
+  p: {
+    id: string;
+    orgId: string;
+    title: string;
+    cause: string;
+    city: string;
+    goal: number;
+    currency: string;
+    budget: BudgetLineRef[];
+    startDate: string;
+    endDate: string;
+  },
+  at: Date,
+): LedgerEvent {
+  return {
+    type: 'project.published',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      projectId: p.id,
+      orgId: p.orgId,
+      title: p.title,
+      cause: p.cause,
+      city: p.city,
+      goal: p.goal,
+      currency: p.currency,
+      budget: p.budget.map((l) => ({ id: l.id, label: l.label, amount: l.amount })),
+      startDate: p.startDate,
+      endDate: p.endDate,
+    },
+  };
+}
+
+export function projectBudgetChangedEvent(
+  p: { id: string; orgId: string; budget: BudgetLineRef[]; reason: string },
+  at: Date,
+): LedgerEvent {
+  return {
+    type: 'project.budget_changed',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      projectId: p.id,
+      orgId: p.orgId,
+      budget: p.budget.map((l) => ({ id: l.id, label: l.label, amount: l.amount })),
+      reason: p.reason,
+    },
+  };
+}
+
+/** `donor` is a commitment (hex SHA-256 of the donor's secret ‖ donation id), never an identity. */
+export function donationReceivedEvent(
+  d: {
+    id: string;
+    projectId: string;
+    orgId: string;
+    amount: number;
+    currency: string;
+    paidSeq: number;
+    donor: string;
+  },
+  at: Date,
+): LedgerEvent {
+  return {
+    type: 'donation.received',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      donationId: d.id,
+      projectId: d.projectId,
+      orgId: d.orgId,
+      amount: d.amount,
+      currency: d.currency,
+      paidSeq: d.paidSeq,
+      donor: d.donor,
+    },
+  };
+}
+
+export function donationRefundedEvent(
+  d: {
+    id: string;
+    projectId: string;
+    orgId: string;
+    amount: number;
+    currency: string;
+    reason: 'refund' | 'chargeback';
+  },
+  at: Date,
+): LedgerEvent {
+  return {
+    type: 'donation.refunded',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      donationId: d.id,
+      projectId: d.projectId,
+      orgId: d.orgId,
+      amount: d.amount,
+      currency: d.currency,
+      reason: d.reason,
+    },
+  };
+}
+
+export interface AllocationRef {
+  donationId: string;
+  amount: number;
+}
+
+/**
+ * A log entry carries at most 65,535 bytes (C2SP entry bundles), and one allocation is about
+ * 60 bytes of JSON, so a disbursement spread over many small donations lists its first
+ * allocations in `funds.disbursed` and the rest in `funds.allocated` continuation events,
+ * in order (`part` 2, 3, …; `parts` in the first event says how many).
+ */
+export const ALLOCATIONS_PER_EVENT = 500;
+
+export function fundsDisbursedEvents(
+  d: {
+    id: string;
+    projectId: string;
+    orgId: string;
+    amount: number;
+    currency: string;
+    budgetLine: { id: string; label: string };
+    payee: { id: string; kind: string; region: string; name: string };
+    purpose: string;
+    date: string;
+    evidence: { sha256: string; kind: string; mediaType: string }[];
+    allocations: AllocationRef[];
+  },
+  at: Date,
+): LedgerEvent[] {
+  const chunks: AllocationRef[][] = [];
+  for (let i = 0; i < d.allocations.length; i += ALLOCATIONS_PER_EVENT) {
+    chunks.push(d.allocations.slice(i, i + ALLOCATIONS_PER_EVENT));
+  }
+  if (chunks.length === 0) chunks.push([]);
+  const first: LedgerEvent = {
+    type: 'funds.disbursed',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      disbursementId: d.id,
+      projectId: d.projectId,
+      orgId: d.orgId,
+      amount: d.amount,
+      currency: d.currency,
+      budgetLineId: d.budgetLine.id,
+      budgetLine: d.budgetLine.label,
+      // A private person is not named on a public, permanent log.
+      payee: {
+        beneficiaryId: d.payee.id,
+        kind: d.payee.kind,
+        region: d.payee.region,
+        name: d.payee.kind === 'person' ? null : d.payee.name,
+      },
+      purpose: d.purpose,
+      date: d.date,
+      evidence: d.evidence.map((e) => ({ sha256: e.sha256, kind: e.kind, mediaType: e.mediaType })),
+      parts: chunks.length,
+      allocations: chunks[0]!.map((a) => ({ donationId: a.donationId, amount: a.amount })),
+    },
+  };
+  return [
+    first,
+    ...chunks.slice(1).map(
+      (chunk, i): LedgerEvent => ({
+        type: 'funds.allocated',
+        v: 1,
+        at: at.toISOString(),
+        data: {
+          disbursementId: d.id,
+          projectId: d.projectId,
+          part: i + 2,
+          allocations: chunk.map((a) => ({ donationId: a.donationId, amount: a.amount })),
+        },
+      }),
+    ),
+  ];
+}
+
+export function fundsAcknowledgedEvent(
+  a: { disbursementId: string; projectId: string; orgId: string; photo: string | null },
+  at: Date,
+): LedgerEvent {
+  return {
+    type: 'funds.acknowledged',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      disbursementId: a.disbursementId,
+      projectId: a.projectId,
+      orgId: a.orgId,
+      photo: a.photo,
+    },
+  };
+}

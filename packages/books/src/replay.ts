@@ -1,0 +1,461 @@
+import { type Allocation, allocateFifo } from './fifo.js';
+
+/** An event as it stands on the log (the canonical JSON, parsed), with its log index. */
+export interface LoggedEvent {
+  index: number;
+  event: { type: string; v: number; at: string; data: Record<string, unknown> };
+}
+
+export interface ProjectBooks {
+  projectId: string;
+  orgId: string;
+  published: boolean;
+  goal: number;
+  budget: { id: string; label: string; amount: number }[];
+  /** Sum of donations received (before refunds). */
+  raised: number;
+  refunded: number;
+  /** Donation money allocated to disbursements; always equals `disbursed`. */
+  allocated: number;
+  disbursed: number;
+  /** Disbursed amounts whose beneficiary confirmed receipt. */
+  confirmed: number;
+  /** raised − refunded − allocated. */
+  unspent: number;
+  donations: number;
+  disbursements: number;
+  /** Disbursed per budget line id. */
+  spentByLine: Record<string, number>;
+}
+
+export interface DonationBooks {
+  donationId: string;
+  projectId: string;
+  amount: number;
+  allocated: number;
+  refunded: boolean;
+  paidSeq: number;
+  donor: string;
+  index: number;
+}
+
+export interface DisbursementBooks {
+  disbursementId: string;
+  projectId: string;
+  amount: number;
+  budgetLineId: string;
+  index: number;
+  at: string;
+  allocations: Allocation[];
+  parts: number;
+  partsSeen: number;
+  acknowledgedIndex: number | null;
+  evidence: { sha256: string; kind: string; mediaType: string }[];
+}
+
+export interface Violation {
+  /** Log index of the event that breaks a rule (or -1 for an end-of-log check). */
+  index: number;
+  code:
+    | 'malformed_event'
+    | 'unknown_project'
+    | 'duplicate_id'
+    | 'unknown_donation'
+    | 'unknown_disbursement'
+    | 'wrong_currency'
+    | 'insufficient_funds'
+    | 'allocation_not_fifo'
+    | 'allocation_sum_mismatch'
+    | 'refund_of_allocated_donation'
+    | 'acknowledged_twice'
+    | 'missing_allocation_part';
+  message: string;
+}
+
+export interface Books {
+  projects: Map<string, ProjectBooks>;
+  donations: Map<string, DonationBooks>;
+  disbursements: Map<string, DisbursementBooks>;
+  violations: Violation[];
+  /** How many log entries were replayed. */
+  entries: number;
+}
+
+class Malformed extends Error {}
+
+function str(data: Record<string, unknown>, key: string): string {
+  const v = data[key];
+  if (typeof v !== 'string' || v.length === 0) throw new Malformed(`${key} is not a string`);
+  return v;
+}
+
+function fen(data: Record<string, unknown>, key: string): number {
+  const v = data[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+    throw new Malformed(`${key} is not a positive integer amount`);
+  }
+  return v;
+}
+
+function allocationList(data: Record<string, unknown>): Allocation[] {
+  const list = data.allocations;
+  if (!Array.isArray(list)) throw new Malformed('allocations is not a list');
+  return list.map((a: unknown) => {
+    if (typeof a !== 'object' || a === null) throw new Malformed('an allocation is not an object');
+    const rec = a as Record<string, unknown>;
+    return { donationId: str(rec, 'donationId'), amount: fen(rec, 'amount') };
+  });
+}
+
+/** A project's unallocated donations, kept in paidSeq order. */
+interface Queue {
+  items: { donationId: string; remaining: number; paidSeq: number }[];
+}
+
+function enqueue(queue: Queue, item: Queue['items'][number]) {
+  // Donations nearly always arrive in paidSeq order; insert from the end.
+  let i = queue.items.length;
+  while (i > 0 && queue.items[i - 1]!.paidSeq > item.paidSeq) i--;
+  queue.items.splice(i, 0, item);
+}
+
+/**
+ * Replays Goodtrace's money events in log order and recomputes every project's books from the
+ * log alone, checking each rule on the way (docs/money.md): donations only to published
+ * projects, refunds only of wholly unallocated donations, disbursements never above the
+ * unspent balance and allocated FIFO by paidSeq, each acknowledgement once. Breaches are
+ * collected, not thrown, so an auditor sees all of them.
+ */
+export function replayBooks(events: Iterable<LoggedEvent>): Books {
+  const books = new Replay();
+  for (const e of events) books.apply(e);
+  return books.finish();
+}
+
+/** The same replay, fed one event at a time (an audit tool streams millions of them). */
+export class Replay {
+  readonly projects = new Map<string, ProjectBooks>();
+  readonly donations = new Map<string, DonationBooks>();
+  readonly disbursements = new Map<string, DisbursementBooks>();
+  readonly violations: Violation[] = [];
+  private readonly queues = new Map<string, Queue>();
+  /** Allocations a disbursement still owes in continuation parts. */
+  private readonly pendingParts = new Map<string, Allocation[]>();
+  private entries = 0;
+
+  apply({ index, event }: LoggedEvent): void {
+    this.entries++;
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    try {
+      switch (event.type) {
+        case 'project.published':
+          this.published(index, data);
+          break;
+        case 'project.budget_changed':
+          this.budgetChanged(index, data);
+          break;
+        case 'donation.received':
+          this.received(index, data);
+          break;
+        case 'donation.refunded':
+          this.refunded(index, data);
+          break;
+        case 'funds.disbursed':
+          this.disbursed(index, event.at, data);
+          break;
+        case 'funds.allocated':
+          this.allocatedPart(index, data);
+          break;
+        case 'funds.acknowledged':
+          this.acknowledged(index, data);
+          break;
+        default:
+        // other events (org.verified, campaigns…) do not move project money
+      }
+    } catch (err) {
+      if (err instanceof Malformed) {
+        this.violate(index, 'malformed_event', `${event.type}: ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  finish(): Books {
+    for (const [id, owed] of this.pendingParts) {
+      if (owed.length > 0) {
+        this.violate(
+          -1,
+          'missing_allocation_part',
+          `disbursement ${id} never logged ${owed.length} of its allocations`,
+        );
+      }
+    }
+    return {
+      projects: this.projects,
+      donations: this.donations,
+      disbursements: this.disbursements,
+      violations: this.violations,
+      entries: this.entries,
+    };
+  }
+
+  private violate(index: number, code: Violation['code'], message: string) {
+    this.violations.push({ index, code, message });
+  }
+
+  private project(index: number, data: Record<string, unknown>): ProjectBooks | null {
+    const id = str(data, 'projectId');
+    const p = this.projects.get(id);
+    if (!p) this.violate(index, 'unknown_project', `project ${id} was never published`);
+    return p ?? null;
+  }
+
+  private budget(data: Record<string, unknown>): ProjectBooks['budget'] {
+    if (!Array.isArray(data.budget)) throw new Malformed('budget is not a list');
+    return data.budget.map((l: unknown) => {
+      const rec = (l ?? {}) as Record<string, unknown>;
+      return { id: str(rec, 'id'), label: str(rec, 'label'), amount: fen(rec, 'amount') };
+    });
+  }
+
+  private published(index: number, data: Record<string, unknown>) {
+    const id = str(data, 'projectId');
+    if (this.projects.has(id)) {
+      this.violate(index, 'duplicate_id', `project ${id} published twice`);
+      return;
+    }
+    this.projects.set(id, {
+      projectId: id,
+      orgId: str(data, 'orgId'),
+      published: true,
+      goal: fen(data, 'goal'),
+      budget: this.budget(data),
+      raised: 0,
+      refunded: 0,
+      allocated: 0,
+      disbursed: 0,
+      confirmed: 0,
+      unspent: 0,
+      donations: 0,
+      disbursements: 0,
+      spentByLine: {},
+    });
+    this.queues.set(id, { items: [] });
+  }
+
+  private budgetChanged(index: number, data: Record<string, unknown>) {
+    const p = this.project(index, data);
+    if (p) p.budget = this.budget(data);
+  }
+
+  private received(index: number, data: Record<string, unknown>) {
+    const id = str(data, 'donationId');
+    const amount = fen(data, 'amount');
+    const paidSeq = fen(data, 'paidSeq');
+    if (data.currency !== 'CNY') {
+      this.violate(index, 'wrong_currency', `donation ${id} is in ${String(data.currency)}`);
+      return;
+    }
+    const p = this.project(index, data);
+    if (!p) return;
+    if (this.donations.has(id)) {
+      this.violate(index, 'duplicate_id', `donation ${id} received twice`);
+      return;
+    }
+    this.donations.set(id, {
+      donationId: id,
+      projectId: p.projectId,
+      amount,
+      allocated: 0,
+      refunded: false,
+      paidSeq,
+      donor: str(data, 'donor'),
+      index,
+    });
+    p.raised += amount;
+    p.unspent += amount;
+    p.donations++;
+    enqueue(this.queues.get(p.projectId)!, { donationId: id, remaining: amount, paidSeq });
+  }
+
+  private refunded(index: number, data: Record<string, unknown>) {
+    const id = str(data, 'donationId');
+    const d = this.donations.get(id);
+    if (!d || d.refunded) {
+      this.violate(
+        index,
+        'unknown_donation',
+        `refund of ${id}, which is not an unrefunded donation`,
+      );
+      return;
+    }
+    if (d.allocated > 0) {
+      this.violate(
+        index,
+        'refund_of_allocated_donation',
+        `donation ${id} was refunded after ${d.allocated} of it was spent`,
+      );
+      return;
+    }
+    d.refunded = true;
+    const p = this.projects.get(d.projectId)!;
+    p.refunded += d.amount;
+    p.unspent -= d.amount;
+    const queue = this.queues.get(d.projectId)!;
+    queue.items = queue.items.filter((q) => q.donationId !== id);
+  }
+
+  private disbursed(index: number, at: string, data: Record<string, unknown>) {
+    const id = str(data, 'disbursementId');
+    const amount = fen(data, 'amount');
+    const listed = allocationList(data);
+    const parts = data.parts === undefined ? 1 : fen(data, 'parts');
+    const evidence = Array.isArray(data.evidence)
+      ? data.evidence.map((e: unknown) => {
+          const rec = (e ?? {}) as Record<string, unknown>;
+          return {
+            sha256: str(rec, 'sha256'),
+            kind: str(rec, 'kind'),
+            mediaType: str(rec, 'mediaType'),
+          };
+        })
+      : [];
+    const p = this.project(index, data);
+    if (!p) return;
+    if (this.disbursements.has(id)) {
+      this.violate(index, 'duplicate_id', `disbursement ${id} logged twice`);
+      return;
+    }
+    const queue = this.queues.get(p.projectId)!;
+    const expected = allocateFifo(queue.items, amount);
+    if (!expected) {
+      this.violate(
+        index,
+        'insufficient_funds',
+        `disbursement ${id} of ${amount} exceeds the unspent ${p.unspent}`,
+      );
+      return;
+    }
+    const budgetLineId = str(data, 'budgetLineId');
+    const d: DisbursementBooks = {
+      disbursementId: id,
+      projectId: p.projectId,
+      amount,
+      budgetLineId,
+      index,
+      at,
+      allocations: [],
+      parts,
+      partsSeen: 0,
+      acknowledgedIndex: null,
+      evidence,
+    };
+    this.disbursements.set(id, d);
+    // The books follow the rule, whatever the event claims; a claim that differs is a violation.
+    this.consume(p, expected);
+    p.disbursed += amount;
+    p.disbursements++;
+    p.spentByLine[budgetLineId] = (p.spentByLine[budgetLineId] ?? 0) + amount;
+    this.pendingParts.set(id, expected);
+    this.checkPart(index, d, listed);
+  }
+
+  private allocatedPart(index: number, data: Record<string, unknown>) {
+    const id = str(data, 'disbursementId');
+    const d = this.disbursements.get(id);
+    if (!d) {
+      this.violate(index, 'unknown_disbursement', `allocations for unknown disbursement ${id}`);
+      return;
+    }
+    this.checkPart(index, d, allocationList(data));
+  }
+
+  /** Compares the next part of a disbursement's listed allocations with what FIFO gives. */
+  private checkPart(index: number, d: DisbursementBooks, listed: Allocation[]) {
+    const owed = this.pendingParts.get(d.disbursementId) ?? [];
+    d.partsSeen++;
+    const expected = owed.slice(0, listed.length);
+    this.pendingParts.set(d.disbursementId, owed.slice(listed.length));
+    d.allocations.push(...listed);
+    const same =
+      listed.length === expected.length &&
+      listed.every(
+        (a, i) => a.donationId === expected[i]!.donationId && a.amount === expected[i]!.amount,
+      );
+    if (!same) {
+      this.violate(
+        index,
+        'allocation_not_fifo',
+        `disbursement ${d.disbursementId} lists allocations that differ from the oldest unallocated donations`,
+      );
+    }
+    if (d.partsSeen === d.parts) {
+      const sum = d.allocations.reduce((s, a) => s + a.amount, 0);
+      if (sum !== d.amount) {
+        this.violate(
+          index,
+          'allocation_sum_mismatch',
+          `disbursement ${d.disbursementId} allocates ${sum} of ${d.amount}`,
+        );
+      }
+      this.pendingParts.delete(d.disbursementId);
+    }
+  }
+
+  private consume(p: ProjectBooks, allocations: Allocation[]) {
+    const queue = this.queues.get(p.projectId)!;
+    let drop = 0;
+    for (const a of allocations) {
+      const item = queue.items.find((q) => q.donationId === a.donationId)!;
+      item.remaining -= a.amount;
+      if (item.remaining === 0) drop++;
+      this.donations.get(a.donationId)!.allocated += a.amount;
+    }
+    // FIFO consumes from the front, so the exhausted items are exactly the first `drop`.
+    if (drop) queue.items.splice(0, drop);
+    const sum = allocations.reduce((s, a) => s + a.amount, 0);
+    p.allocated += sum;
+    p.unspent -= sum;
+  }
+
+  private acknowledged(index: number, data: Record<string, unknown>) {
+    const id = str(data, 'disbursementId');
+    const d = this.disbursements.get(id);
+    if (!d) {
+      this.violate(index, 'unknown_disbursement', `acknowledgement of unknown disbursement ${id}`);
+      return;
+    }
+    if (d.acknowledgedIndex !== null) {
+      this.violate(index, 'acknowledged_twice', `disbursement ${id} acknowledged twice`);
+      return;
+    }
+    d.acknowledgedIndex = index;
+    this.projects.get(d.projectId)!.confirmed += d.amount;
+  }
+}
+
+/**
+ * The invariants every project's books must satisfy: received = allocated + unspent (after
+ * refunds), allocated = disbursed, and no donation allocated beyond its amount.
+ */
+export function checkInvariants(books: Pick<Books, 'projects' | 'donations'>): string[] {
+  const broken: string[] = [];
+  for (const p of books.projects.values()) {
+    if (p.raised - p.refunded !== p.allocated + p.unspent) {
+      broken.push(
+        `project ${p.projectId}: received ${p.raised - p.refunded} ≠ allocated ${p.allocated} + unspent ${p.unspent}`,
+      );
+    }
+    if (p.allocated !== p.disbursed) {
+      broken.push(`project ${p.projectId}: allocated ${p.allocated} ≠ disbursed ${p.disbursed}`);
+    }
+    if (p.unspent < 0) broken.push(`project ${p.projectId}: unspent ${p.unspent} is negative`);
+  }
+  for (const d of books.donations.values()) {
+    if (d.allocated > d.amount) {
+      broken.push(`donation ${d.donationId}: allocated ${d.allocated} > amount ${d.amount}`);
+    }
+  }
+  return broken;
+}
