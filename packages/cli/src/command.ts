@@ -1,0 +1,24 @@
+/** Exit statuses of every subcommand. */
+export const EXIT = { valid: 0, invalid: 1, usage: 2 } as const;
+
+/** A mistake in how the command was called: printed with the usage, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** What a command may touch, so tests can run it in-process. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  /** The folder relative file names are resolved against. */
+  cwd: string;
+  fetch: typeof fetch;
+}
+
+export interface Command {
+  /** One line for `goodtrace help`. */
+  summary: string;
+  usage: string;
+  /** Runs with the arguments after the subcommand's name; resolves to the exit status. */
+  run(argv: string[], io: Io): Promise<number>;
+}
