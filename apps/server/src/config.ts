@@ -33,6 +33,7 @@ export interface Config {
   /** Folder holding the built web app (apps/web/dist); absent means API only. */
   webDistDir: string | undefined;
   ledger: LedgerConfig;
+  payments: PaymentsConfig;
 }
 
 export interface WitnessConfig {
@@ -57,6 +58,14 @@ export interface LedgerConfig {
   /** How often an idle sequencer looks for new outbox rows. */
   pollMs: number;
 }
+
+/**
+ * Which payment provider collects donations. The sandbox moves no money (test payments,
+ * labelled as such); its callback secret, when not given, is kept under the data folder.
+ */
+export type PaymentsConfig =
+  | { provider: 'sandbox'; sandboxSecret: string | undefined }
+  | { provider: 'stripe'; stripeSecretKey: string; stripeWebhookSecret: string };
 
 export class ConfigError extends Error {
   constructor(
@@ -152,6 +161,42 @@ function witnessesVar(env: Env): WitnessConfig[] {
   });
 }
 
+function requiredVar(env: Env, name: string, pattern: RegExp, shape: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') throw new ConfigError(name, 'must be set');
+  if (!pattern.test(raw)) throw new ConfigError(name, `must look like ${shape}`);
+  return raw;
+}
+
+function paymentsVar(env: Env, production: boolean): PaymentsConfig {
+  const provider = oneOf(env, 'PAYMENT_PROVIDER', ['sandbox', 'stripe'], 'sandbox');
+  const allowSandbox = boolVar(env, 'ALLOW_SANDBOX_PAYMENTS', false);
+  if (provider === 'stripe') {
+    return {
+      provider,
+      stripeSecretKey: requiredVar(
+        env,
+        'STRIPE_SECRET_KEY',
+        /^(sk|rk)_(test|live)_\S+$/,
+        'sk_live_…',
+      ),
+      stripeWebhookSecret: requiredVar(env, 'STRIPE_WEBHOOK_SECRET', /^whsec_\S+$/, 'whsec_…'),
+    };
+  }
+  // A production site that silently took test "donations" would mislead donors.
+  if (production && !allowSandbox) {
+    throw new ConfigError(
+      'PAYMENT_PROVIDER',
+      'the sandbox moves no money: in production set PAYMENT_PROVIDER=stripe (or ALLOW_SANDBOX_PAYMENTS=true for a demo site)',
+    );
+  }
+  const secret = env.SANDBOX_PAYMENT_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('SANDBOX_PAYMENT_SECRET', 'must be at least 32 characters');
+  }
+  return { provider, sandboxSecret: secret };
+}
+
 /**
  * The folder relative paths (DATA_DIR, WEB_DIST_DIR) are resolved against: where the person
  * typed the command. `npm start` at the root runs the server inside apps/server, but npm
@@ -204,5 +249,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       batchSize: intVar(env, 'LEDGER_BATCH_SIZE', 2000, 1, 10_000),
       pollMs: intVar(env, 'LEDGER_POLL_MS', 10, 1, 60_000),
     },
+    payments: paymentsVar(env, production),
   };
 }

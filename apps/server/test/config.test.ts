@@ -16,7 +16,7 @@ describe('configuration from the environment', () => {
   });
 
   it('production never seeds demo data and marks cookies Secure', () => {
-    const c = loadConfig({ NODE_ENV: 'production' });
+    const c = loadConfig({ NODE_ENV: 'production', ALLOW_SANDBOX_PAYMENTS: 'true' });
     expect(c.seedDemo).toBe(false);
     expect(c.cookieSecure).toBe(true);
     expect(() => loadConfig({ NODE_ENV: 'production', SEED_DEMO: 'true' })).toThrow(/SEED_DEMO/);
@@ -41,6 +41,9 @@ describe('configuration from the environment', () => {
       /LOG_WITNESSES: entry 0: .* is not an http/,
     ],
     ['LEDGER_BATCH_SIZE', '0', /LEDGER_BATCH_SIZE: must be between/],
+    ['PAYMENT_PROVIDER', 'paypal', /PAYMENT_PROVIDER: must be one of sandbox, stripe/],
+    ['SANDBOX_PAYMENT_SECRET', 'short', /SANDBOX_PAYMENT_SECRET: must be at least 32/],
+    ['ALLOW_SANDBOX_PAYMENTS', 'perhaps', /ALLOW_SANDBOX_PAYMENTS: must be true or false/],
   ])('a bad %s (%s) is refused with a message naming it', (name, value, message) => {
     let error: unknown;
     try {
@@ -70,5 +73,59 @@ describe('configuration from the environment', () => {
     expect(
       loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/goodtrace' }).databaseUrl,
     ).toBe('postgres://postgres@127.0.0.1:5432/goodtrace');
+  });
+
+  it('collects donations with the sandbox by default, its secret kept under the data folder', () => {
+    expect(loadConfig({}).payments).toEqual({ provider: 'sandbox', sandboxSecret: undefined });
+    const secret = 'a'.repeat(32);
+    expect(loadConfig({ SANDBOX_PAYMENT_SECRET: secret }).payments).toEqual({
+      provider: 'sandbox',
+      sandboxSecret: secret,
+    });
+  });
+
+  it('refuses the sandbox in production unless a demo site allows it', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('PAYMENT_PROVIDER');
+    expect((error as Error).message).toMatch(/sandbox moves no money/);
+    expect(
+      loadConfig({ NODE_ENV: 'production', ALLOW_SANDBOX_PAYMENTS: 'true' }).payments.provider,
+    ).toBe('sandbox');
+  });
+
+  it('takes Stripe with both of its keys, naming the one missing or malformed', () => {
+    const stripe = {
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_live_abc123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_xyz789',
+    };
+    expect(loadConfig({ ...stripe, NODE_ENV: 'production' }).payments).toEqual({
+      provider: 'stripe',
+      stripeSecretKey: 'sk_live_abc123',
+      stripeWebhookSecret: 'whsec_xyz789',
+    });
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ STRIPE_SECRET_KEY: '' }, 'STRIPE_SECRET_KEY', /must be set/],
+      [{ STRIPE_SECRET_KEY: 'pk_live_abc' }, 'STRIPE_SECRET_KEY', /must look like sk_/],
+      [{ STRIPE_WEBHOOK_SECRET: '' }, 'STRIPE_WEBHOOK_SECRET', /must be set/],
+      [{ STRIPE_WEBHOOK_SECRET: 'secret' }, 'STRIPE_WEBHOOK_SECRET', /must look like whsec_/],
+    ];
+    for (const [change, variable, message] of cases) {
+      let error: unknown;
+      try {
+        loadConfig({ ...stripe, ...change });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe(variable);
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });
