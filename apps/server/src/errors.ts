@@ -11,6 +11,31 @@ export const errorTable = {
     status: 400,
     message: 'The password is too weak: use at least 10 characters, not a common password.',
   },
+  currency_not_supported: { status: 400, message: 'Only CNY is accepted.' },
+  invalid_amount: {
+    status: 400,
+    message: 'An amount is a whole number of fen (¥1.00 = 100) between 1 and 10,000,000,000.',
+  },
+  invalid_budget: { status: 400, message: 'The budget lines are not valid.' },
+  invalid_dates: { status: 400, message: 'The dates are not valid.' },
+  invalid_cover: { status: 400, message: 'The cover must be an uploaded JPEG or PNG image.' },
+  budget_reason_required: {
+    status: 400,
+    message: 'A published project’s budget changes in public: give the reason.',
+  },
+  idempotency_key_required: {
+    status: 400,
+    message: 'Send an Idempotency-Key header (8–100 characters) so a retry cannot charge twice.',
+  },
+  guest_email_required: { status: 400, message: 'A guest donor gives an email for the receipt.' },
+  invalid_evidence: {
+    status: 400,
+    message: 'Evidence must be uploaded files of this charity, each listed once.',
+  },
+  payment_signature_invalid: {
+    status: 400,
+    message: 'The payment callback is not signed by the payment provider.',
+  },
   // 401 / 403: who you are and what you may do
   unauthenticated: { status: 401, message: 'Sign in first.' },
   invalid_credentials: { status: 401, message: 'The email or password is wrong.' },
@@ -22,7 +47,32 @@ export const errorTable = {
   // 404
   not_found: { status: 404, message: 'Not found.' },
   log_size_unknown: { status: 404, message: 'The log signed no checkpoint of this tree size.' },
+  invalid_token: { status: 404, message: 'This link is not valid.' },
   // 409: the request conflicts with the current state
+  org_not_verified: {
+    status: 409,
+    message: 'The charity must be verified before it publishes projects.',
+  },
+  project_published: { status: 409, message: 'This project is already published.' },
+  project_closed: { status: 409, message: 'This project is closed.' },
+  project_not_open: { status: 409, message: 'This project is not open for donations.' },
+  idempotency_key_reused: {
+    status: 409,
+    message: 'This Idempotency-Key was already used for a different request.',
+  },
+  insufficient_funds: {
+    status: 409,
+    message: 'The project’s unspent balance is smaller than this amount.',
+  },
+  already_acknowledged: {
+    status: 409,
+    message: 'This disbursement’s receipt was already confirmed.',
+  },
+  donation_not_refundable: {
+    status: 409,
+    message: 'Only a paid donation of which nothing has been spent can be refunded.',
+  },
+  monthly_not_active: { status: 409, message: 'This monthly donation is not active.' },
   email_taken: { status: 409, message: 'An account with this email already exists.' },
   registration_number_taken: {
     status: 409,
@@ -37,6 +87,10 @@ export const errorTable = {
   body_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   rate_limited: { status: 429, message: 'Too many attempts: wait a little and try again.' },
+  payment_provider_unavailable: {
+    status: 502,
+    message: 'The payment provider could not be reached; nothing was charged. Try again.',
+  },
   // 5xx
   internal: { status: 500, message: 'Something went wrong on our side.' },
   not_ready: { status: 503, message: 'The service is starting or its database is unavailable.' },

@@ -127,6 +127,12 @@ export interface LedgerWitnessStateTable {
 
 /** bigint columns come back as strings (pg's choice, on both stores); money is fen. */
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
+/** An Int8 column with a default. (Int8Default would nest two ColumnTypes.) */
+type Int8Default = ColumnType<
+  string,
+  string | number | bigint | undefined,
+  string | number | bigint
+>;
 /** A SQL `date`, kept as 'YYYY-MM-DD' (database.ts turns off pg's local-midnight Date). */
 type DateOnly = ColumnType<string, string, string>;
 
@@ -160,7 +166,7 @@ export interface ProjectsTable {
   end_date: DateOnly;
   cover_sha256: string | null;
   status: ProjectStatus;
-  disbursed: Generated<Int8>;
+  disbursed: Int8Default;
   created_by: string;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -179,10 +185,10 @@ export interface ProjectBudgetLinesTable {
 export interface ProjectFundsTable {
   project_id: string;
   shard: number;
-  raised: Generated<Int8>;
-  refunded: Generated<Int8>;
+  raised: Int8Default;
+  refunded: Int8Default;
   donations: Generated<number>;
-  balance: Generated<Int8>;
+  balance: Int8Default;
 }
 
 export interface BeneficiariesTable {
@@ -226,12 +232,14 @@ export interface DonationsTable {
   request_hash: string;
   provider: string;
   provider_ref: string | null;
+  checkout_url: string | null;
+  client_secret: string | null;
   shard: number;
   donor_secret: Uint8Array;
   access_token_hash: string;
   paid_seq: Int8 | null;
   paid_at: Timestamp | null;
-  allocated: Generated<Int8>;
+  allocated: Int8Default;
   outbox_id: Int8 | null;
   refund_reason: string | null;
   refunded_at: Timestamp | null;
@@ -271,6 +279,7 @@ export interface AllocationsTable {
   donation_id: string;
   amount: Int8;
   position: number;
+  outbox_id: Int8;
 }
 
 export interface ProjectEventsTable {

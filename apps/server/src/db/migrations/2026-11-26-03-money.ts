@@ -143,6 +143,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('request_hash', 'text', (c) => c.notNull())
     .addColumn('provider', 'text', (c) => c.notNull())
     .addColumn('provider_ref', 'text', (c) => c.unique())
+    // What the donor's client needs to pay (kept so a retried request gets the same answer).
+    .addColumn('checkout_url', 'text')
+    .addColumn('client_secret', 'text')
     .addColumn('shard', 'smallint', (c) => c.notNull())
     // The donor's secret behind the commitment on the log; only the donor's receipt shows it.
     .addColumn('donor_secret', 'bytea', (c) => c.notNull())
@@ -156,7 +159,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('refunded_at', 'timestamptz')
     .addColumn('refund_outbox_id', 'bigint')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addCheckConstraint('donations_donor', sql`donor_user_id is not null or donor_email is not null`)
+    .addCheckConstraint(
+      'donations_donor',
+      sql`donor_user_id is not null or donor_email is not null`,
+    )
     .addCheckConstraint('donations_allocated', sql`allocated >= 0 and allocated <= amount`)
     .addCheckConstraint(
       'donations_paid',
@@ -223,9 +229,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('donation_id', 'uuid', (c) => c.notNull().references('donations.id'))
     .addColumn('amount', 'bigint', (c) => c.notNull().check(sql`amount > 0`))
     .addColumn('position', 'integer', (c) => c.notNull())
+    // The log event that lists this allocation (funds.disbursed, or a funds.allocated part).
+    .addColumn('outbox_id', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('allocations_pk', ['disbursement_id', 'donation_id'])
     .execute();
-  await db.schema.createIndex('allocations_donation').on('allocations').column('donation_id').execute();
+  await db.schema
+    .createIndex('allocations_donation')
+    .on('allocations')
+    .column('donation_id')
+    .execute();
 
   // Which log events concern a project, so its page can list its history.
   await db.schema

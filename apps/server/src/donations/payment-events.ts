@@ -1,0 +1,233 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { appendEvent } from '../ledger/append-event.js';
+import { donationReceivedEvent, donationRefundedEvent } from '../ledger/events.js';
+import type { PaymentEvent } from '../payments/provider.js';
+import { fen } from '../projects/money.js';
+import { logProjectEvents } from '../projects/project-log.js';
+import { donorCommitment } from './donor-secret.js';
+import { debitShards, lockAllShards } from './funds.js';
+
+/** What a callback did; recorded with it, and logged, so support can answer "why not credited?". */
+export type PaymentOutcome =
+  | 'credited'
+  | 'failed'
+  | 'refunded'
+  | 'duplicate'
+  | 'unknown_donation'
+  | 'amount_mismatch'
+  | 'not_pending'
+  | 'not_refundable';
+
+/**
+ * Applies a provider's verified callback. Only a `payment.succeeded` for a pending donation
+ * with the exact amount and currency credits the project — in one transaction with its
+ * `donation.received` event. The same callback delivered twice, or out of order (a failure
+ * after a success), changes nothing.
+ */
+export async function applyPaymentEvent(
+  db: Kysely<DB>,
+  provider: string,
+  event: PaymentEvent,
+  now: Date,
+): Promise<{ outcome: PaymentOutcome; donationId: string | null }> {
+  return db.transaction().execute(async (tx) => {
+    const fresh = await tx
+      .insertInto('payment_events')
+      .values({
+        provider,
+        event_id: event.eventId,
+        kind: event.kind,
+        donation_id: null,
+        outcome: 'pending',
+      })
+      .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
+      .returning('event_id')
+      .executeTakeFirst();
+    if (!fresh) return { outcome: 'duplicate' as const, donationId: null };
+
+    let query = tx
+      .selectFrom('donations')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('provider_ref', '=', event.providerRef);
+    if (event.donationId) query = query.where('id', '=', event.donationId);
+    if (event.kind === 'payment.refunded' || event.kind === 'payment.disputed') {
+      // Money leaving the project takes the shard locks first, as a disbursement does, and the
+      // donation's lock after them: the same order everywhere, so the two never deadlock.
+      const target = await query.executeTakeFirst();
+      if (target) await lockAllShards(tx, target.project_id);
+    }
+    const donation = await query.forUpdate().executeTakeFirst();
+
+    const outcome = donation ? await apply(tx, donation, event, now) : 'unknown_donation';
+    await tx
+      .updateTable('payment_events')
+      .set({ outcome, donation_id: donation?.id ?? null })
+      .where('provider', '=', provider)
+      .where('event_id', '=', event.eventId)
+      .execute();
+    return { outcome, donationId: donation?.id ?? null };
+  });
+}
+
+type DonationRow = Awaited<ReturnType<ReturnType<typeof donationQuery>['executeTakeFirstOrThrow']>>;
+const donationQuery = (tx: Kysely<DB>) => tx.selectFrom('donations').selectAll();
+
+async function apply(
+  tx: Kysely<DB>,
+  d: DonationRow,
+  event: PaymentEvent,
+  now: Date,
+): Promise<PaymentOutcome> {
+  switch (event.kind) {
+    case 'payment.succeeded':
+      if (d.status !== 'pending') return 'not_pending';
+      if (event.amount !== fen(d.amount) || event.currency.toUpperCase() !== d.currency)
+        return 'amount_mismatch';
+      await creditDonation(tx, d, now);
+      return 'credited';
+    case 'payment.failed':
+      if (d.status !== 'pending') return 'not_pending';
+      await tx.updateTable('donations').set({ status: 'failed' }).where('id', '=', d.id).execute();
+      if (d.recurring_id) {
+        await tx
+          .updateTable('recurring_donations')
+          .set({ status: 'stopped', stopped_at: now })
+          .where('id', '=', d.recurring_id)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+      return 'failed';
+    case 'payment.refunded':
+    case 'payment.disputed':
+      try {
+        await refundDonation(
+          tx,
+          d.id,
+          event.kind === 'payment.disputed' ? 'chargeback' : 'refund',
+          now,
+        );
+        return 'refunded';
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'donation_not_refundable')
+          return 'not_refundable';
+        throw err;
+      }
+  }
+}
+
+/**
+ * The credit path of every paid donation. It touches one of the project's fund shards (so
+ * concurrent donations to one project rarely wait for each other), draws the donation's place
+ * in the FIFO order (paidSeq) only after holding that shard — see docs/money.md for why — and
+ * queues `donation.received`.
+ */
+export async function creditDonation(tx: Kysely<DB>, d: DonationRow, now: Date): Promise<void> {
+  await tx
+    .updateTable('project_funds')
+    .set((eb) => ({
+      raised: eb('raised', '+', d.amount),
+      balance: eb('balance', '+', d.amount),
+      donations: eb('donations', '+', 1),
+    }))
+    .where('project_id', '=', d.project_id)
+    .where('shard', '=', d.shard)
+    .execute();
+  const { seq } = await sql<{ seq: string }>`select nextval('donation_paid_seq')::text as seq`
+    .execute(tx)
+    .then((r) => r.rows[0]!);
+  const outboxId = await appendEvent(
+    tx,
+    donationReceivedEvent(
+      {
+        id: d.id,
+        projectId: d.project_id,
+        orgId: d.org_id,
+        amount: fen(d.amount),
+        currency: d.currency,
+        paidSeq: Number(seq),
+        donor: donorCommitment(d.donor_secret, d.id),
+      },
+      now,
+    ),
+  );
+  await tx
+    .updateTable('donations')
+    .set({ status: 'paid', paid_seq: seq, paid_at: now, outbox_id: outboxId })
+    .where('id', '=', d.id)
+    .execute();
+  if (d.recurring_id) {
+    await tx
+      .updateTable('recurring_donations')
+      .set({ status: 'active', next_charge_at: addMonth(now) })
+      .where('id', '=', d.recurring_id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+}
+
+/** The same day next month (clamped to the month's end: 31 Jan → 28/29 Feb). */
+export function addMonth(at: Date): Date {
+  const next = new Date(at);
+  const day = next.getUTCDate();
+  next.setUTCDate(1);
+  next.setUTCMonth(next.getUTCMonth() + 1);
+  const last = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 0)).getUTCDate();
+  next.setUTCDate(Math.min(day, last));
+  return next;
+}
+
+/**
+ * A refund or chargeback of a donation none of which has been spent: its money leaves the
+ * project's unspent balance and `donation.refunded` goes on the log. A donation already
+ * (partly) allocated to a disbursement cannot be refunded: the money is gone to a beneficiary.
+ */
+export async function refundDonation(
+  tx: Kysely<DB>,
+  donationId: string,
+  reason: 'refund' | 'chargeback',
+  now: Date,
+): Promise<void> {
+  const d = await tx
+    .selectFrom('donations')
+    .selectAll()
+    .where('id', '=', donationId)
+    .executeTakeFirstOrThrow();
+  // Lock the shards first (the order every spender uses), then re-read the donation.
+  await lockAllShards(tx, d.project_id);
+  const current = await tx
+    .selectFrom('donations')
+    .select(['status', 'allocated'])
+    .where('id', '=', donationId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  if (current.status !== 'paid' || fen(current.allocated) !== 0)
+    throw new AppError('donation_not_refundable');
+  const amount = fen(d.amount);
+  await debitShards(tx, d.project_id, amount);
+  await tx
+    .updateTable('project_funds')
+    .set((eb) => ({ refunded: eb('refunded', '+', String(amount)) }))
+    .where('project_id', '=', d.project_id)
+    .where('shard', '=', d.shard)
+    .execute();
+  const [outboxId] = await logProjectEvents(tx, d.project_id, [
+    donationRefundedEvent(
+      { id: d.id, projectId: d.project_id, orgId: d.org_id, amount, currency: d.currency, reason },
+      now,
+    ),
+  ]);
+  await tx
+    .updateTable('donations')
+    .set({
+      status: 'refunded',
+      refund_reason: reason,
+      refunded_at: now,
+      refund_outbox_id: outboxId!,
+    })
+    .where('id', '=', d.id)
+    .execute();
+}

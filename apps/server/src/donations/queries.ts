@@ -1,0 +1,204 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { getReceipt } from '../ledger/read.js';
+import { fen } from '../projects/money.js';
+import { listDisbursements } from '../spending/queries.js';
+import { donorCommitment, tokenMatches } from './donor-secret.js';
+
+/** A project's paid donations as the public sees them: the donor's chosen name or "anonymous". */
+export async function listProjectDonations(
+  db: Kysely<DB>,
+  projectId: string,
+  page: number,
+  pageSize: number,
+) {
+  const base = db
+    .selectFrom('donations')
+    .where('project_id', '=', projectId)
+    .where('status', 'in', ['paid', 'refunded']);
+  const [rows, count] = await Promise.all([
+    base
+      .select([
+        'id',
+        'amount',
+        'currency',
+        'status',
+        'anonymous',
+        'display_name',
+        'message',
+        'paid_at',
+        'recurring_id',
+      ])
+      .orderBy('paid_at', 'desc')
+      .orderBy('id')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    items: rows.map((r) => ({
+      receiptId: r.id,
+      amount: fen(r.amount),
+      currency: r.currency,
+      status: r.status as 'paid' | 'refunded',
+      anonymous: r.anonymous,
+      displayName: r.anonymous ? null : r.display_name,
+      message: r.message,
+      monthly: r.recurring_id !== null,
+      paidAt: r.paid_at!.toISOString(),
+    })),
+    total: Number(count.n),
+    page,
+    pageSize,
+  };
+}
+
+export interface DonorAccess {
+  token?: string | undefined;
+  userId?: string | null | undefined;
+}
+
+/**
+ * The donor's own view of a donation: reached with the token from the donation's link, or
+ * signed in as the donor. Anyone else gets not_found (nothing tells them it exists).
+ */
+export async function getDonorDonation(db: Kysely<DB>, donationId: string, access: DonorAccess) {
+  const d = await db
+    .selectFrom('donations as d')
+    .innerJoin('projects as p', 'p.id', 'd.project_id')
+    .innerJoin('orgs as o', 'o.id', 'd.org_id')
+    .select([
+      'd.id',
+      'd.project_id',
+      'p.title as project_title',
+      'd.org_id',
+      'o.name as org_name',
+      'd.amount',
+      'd.currency',
+      'd.status',
+      'd.anonymous',
+      'd.display_name',
+      'd.message',
+      'd.donor_user_id',
+      'd.donor_email',
+      'd.donor_secret',
+      'd.access_token_hash',
+      'd.provider',
+      'd.checkout_url',
+      'd.recurring_id',
+      'd.paid_at',
+      'd.paid_seq',
+      'd.allocated',
+      'd.outbox_id',
+      'd.refunded_at',
+      'd.refund_reason',
+      'd.created_at',
+    ])
+    .where('d.id', '=', donationId)
+    .executeTakeFirst();
+  const allowed =
+    d &&
+    ((access.token && tokenMatches(access.token, d.access_token_hash)) ||
+      (access.userId && access.userId === d.donor_user_id));
+  if (!d || !allowed)
+    throw new AppError('not_found', 'No such donation, or this link is not yours.');
+  const recurring = d.recurring_id
+    ? await db
+        .selectFrom('recurring_donations')
+        .select(['id', 'status', 'next_charge_at'])
+        .where('id', '=', d.recurring_id)
+        .executeTakeFirst()
+    : undefined;
+  const amount = fen(d.amount);
+  return {
+    id: d.id,
+    projectId: d.project_id,
+    projectTitle: d.project_title,
+    orgId: d.org_id,
+    orgName: d.org_name,
+    amount,
+    currency: d.currency,
+    status: d.status,
+    anonymous: d.anonymous,
+    displayName: d.display_name,
+    message: d.message,
+    email: d.donor_email,
+    provider: d.provider,
+    checkoutUrl: d.status === 'pending' ? d.checkout_url : null,
+    monthly: recurring
+      ? {
+          id: recurring.id,
+          status: recurring.status,
+          nextChargeAt: recurring.next_charge_at.toISOString(),
+        }
+      : null,
+    createdAt: d.created_at.toISOString(),
+    paidAt: d.paid_at ? d.paid_at.toISOString() : null,
+    paidSeq: d.paid_seq === null ? null : Number(d.paid_seq),
+    allocated: fen(d.allocated),
+    unspent: d.status === 'paid' ? amount - fen(d.allocated) : 0,
+    refund: d.refunded_at ? { at: d.refunded_at.toISOString(), reason: d.refund_reason } : null,
+    outboxId: d.outbox_id,
+    /** The donor's proof of ownership: the log holds only SHA-256(secret ‖ donation id). */
+    donor: {
+      secret: Buffer.from(d.donor_secret).toString('hex'),
+      commitment: donorCommitment(d.donor_secret, d.id),
+    },
+  };
+}
+
+async function receiptOf(db: Kysely<DB>, outboxId: string | null) {
+  if (outboxId === null) return null;
+  const r = await getReceipt(db, outboxId);
+  return r.status === 'complete' ? r.receipt : null;
+}
+
+/**
+ * "Where did my money go": the donation with its receipt, each allocation to a disbursement
+ * with that disbursement's receipt (the event part that lists this donation), evidence and the
+ * beneficiary's confirmation with its receipt, and what is still unspent. Each receipt lets
+ * the browser check the fact against the log by itself.
+ */
+export async function getTrace(db: Kysely<DB>, donationId: string, access: DonorAccess, now: Date) {
+  const donation = await getDonorDonation(db, donationId, access);
+  const allocations = await db
+    .selectFrom('allocations')
+    .select(['disbursement_id', 'amount', 'outbox_id'])
+    .where('donation_id', '=', donationId)
+    .orderBy('disbursement_id')
+    .execute();
+  const disbursements = allocations.length
+    ? await listDisbursements(
+        db,
+        donation.projectId,
+        now,
+        allocations.map((a) => a.disbursement_id),
+      )
+    : [];
+  const byId = new Map(disbursements.map((d) => [d.id, d]));
+  const [donationReceipt, ...rest] = await Promise.all([
+    receiptOf(db, donation.outboxId),
+    ...allocations.flatMap((a) => [
+      receiptOf(db, a.outbox_id),
+      receiptOf(db, byId.get(a.disbursement_id)!.acknowledgement?.outboxId ?? null),
+    ]),
+  ]);
+  return {
+    donation: { ...donation, receipt: donationReceipt },
+    allocations: allocations
+      .map((a, i) => {
+        const d = byId.get(a.disbursement_id)!;
+        return {
+          amount: fen(a.amount),
+          disbursement: { ...d, receipt: rest[2 * i] ?? null },
+          acknowledgement: d.acknowledgement
+            ? { ...d.acknowledgement, receipt: rest[2 * i + 1] ?? null }
+            : null,
+        };
+      })
+      .sort((x, y) => x.disbursement.createdAt.localeCompare(y.disbursement.createdAt)),
+    unspent: donation.unspent,
+  };
+}

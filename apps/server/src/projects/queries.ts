@@ -1,0 +1,226 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { fen } from './money.js';
+
+/** Disbursements the beneficiary has not confirmed after this long are flagged publicly. */
+export const ACK_OVERDUE_DAYS = 30;
+
+const fundsTotals = (db: Kysely<DB>) =>
+  db
+    .selectFrom('project_funds')
+    .select((eb) => [
+      'project_funds.project_id',
+      eb.fn.sum<string>('raised').as('raised'),
+      eb.fn.sum<string>('refunded').as('refunded'),
+      eb.fn.sum<string>('balance').as('unspent'),
+      eb.fn.sum<string>('donations').as('donations'),
+    ])
+    .groupBy('project_funds.project_id');
+
+function projectSummaryQuery(db: Kysely<DB>) {
+  return db
+    .selectFrom('projects')
+    .innerJoin('orgs', 'orgs.id', 'projects.org_id')
+    .innerJoin(fundsTotals(db).as('f'), 'f.project_id', 'projects.id')
+    .select([
+      'projects.id',
+      'projects.org_id',
+      'orgs.name as org_name',
+      'projects.title',
+      'projects.summary',
+      'projects.cause',
+      'projects.city',
+      'projects.region',
+      'projects.goal_amount',
+      'projects.currency',
+      'projects.start_date',
+      'projects.end_date',
+      'projects.cover_sha256',
+      'projects.status',
+      'projects.published_at',
+      'projects.disbursed',
+      'f.raised',
+      'f.refunded',
+      'f.unspent',
+      'f.donations',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('disbursements')
+        .select((d) =>
+          d.fn.coalesce(d.fn.sum<string>('disbursements.amount'), sql<string>`0`).as('c'),
+        )
+        .whereRef('disbursements.project_id', '=', 'projects.id')
+        .where('acknowledged_at', 'is not', null)
+        .as('confirmed'),
+    );
+}
+
+type SummaryRow = Awaited<
+  ReturnType<ReturnType<typeof projectSummaryQuery>['executeTakeFirstOrThrow']>
+>;
+
+export function toProjectSummary(row: SummaryRow) {
+  const raised = fen(row.raised) - fen(row.refunded);
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    orgName: row.org_name,
+    title: row.title,
+    summary: row.summary,
+    cause: row.cause,
+    city: row.city,
+    region: row.region,
+    goal: { amount: fen(row.goal_amount), currency: row.currency },
+    raised,
+    spent: fen(row.disbursed),
+    confirmed: fen(row.confirmed),
+    unspent: fen(row.unspent),
+    donations: Number(row.donations),
+    startDate: row.start_date,
+    endDate: row.end_date,
+    coverUrl: row.cover_sha256 ? `/api/files/${row.cover_sha256}` : null,
+    status: row.status,
+    publishedAt: row.published_at ? row.published_at.toISOString() : null,
+  };
+}
+
+export type ProjectSort = 'newest' | 'most_funded' | 'closing_soon';
+
+export interface ProjectSearch {
+  q?: string;
+  cause?: string;
+  city?: string;
+  orgId?: string;
+  sort: ProjectSort;
+  page: number;
+  pageSize: number;
+  today: string;
+}
+
+/** Published projects for donors, filtered and sorted; closing-soon shows only open ones. */
+export async function searchProjects(db: Kysely<DB>, s: ProjectSearch) {
+  let query = projectSummaryQuery(db).where('projects.status', '=', 'published');
+  if (s.q) {
+    const like = `%${s.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('projects.title', 'ilike', like),
+        eb('projects.summary', 'ilike', like),
+        eb('orgs.name', 'ilike', like),
+      ]),
+    );
+  }
+  if (s.cause) query = query.where('projects.cause', '=', s.cause);
+  if (s.city)
+    query = query.where(
+      'projects.city',
+      'ilike',
+      s.city.replace(/[\\%_]/g, (c) => `\\${c}`),
+    );
+  if (s.orgId) query = query.where('projects.org_id', '=', s.orgId);
+  if (s.sort === 'closing_soon') query = query.where('projects.end_date', '>=', s.today);
+  const { count } = await db
+    .selectFrom(query.as('q'))
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
+  const sorted =
+    s.sort === 'most_funded'
+      ? query.orderBy(sql`f.raised - f.refunded`, 'desc')
+      : s.sort === 'closing_soon'
+        ? query.orderBy('projects.end_date', 'asc')
+        : query.orderBy('projects.published_at', 'desc');
+  const rows = await sorted
+    .orderBy('projects.id')
+    .limit(s.pageSize)
+    .offset((s.page - 1) * s.pageSize)
+    .execute();
+  return {
+    items: rows.map(toProjectSummary),
+    total: Number(count),
+    page: s.page,
+    pageSize: s.pageSize,
+  };
+}
+
+export async function listOrgProjects(db: Kysely<DB>, orgId: string) {
+  const rows = await projectSummaryQuery(db)
+    .where('projects.org_id', '=', orgId)
+    .orderBy('projects.created_at', 'desc')
+    .execute();
+  return rows.map(toProjectSummary);
+}
+
+/**
+ * A project with everything its page shows: budget with spending per line, the money flow
+ * (raised → allocated → spent → confirmed, unspent) and its events on the log.
+ */
+export async function getProject(db: Kysely<DB>, projectId: string, now: Date) {
+  const row = await projectSummaryQuery(db)
+    .select(['projects.story', 'projects.beneficiary_description', 'projects.created_at'])
+    .where('projects.id', '=', projectId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const [lines, overdue, events] = await Promise.all([
+    db
+      .selectFrom('project_budget_lines as l')
+      .leftJoin('disbursements as d', 'd.budget_line_id', 'l.id')
+      .select((eb) => [
+        'l.id',
+        'l.label',
+        'l.amount',
+        'l.removed',
+        eb.fn.coalesce(eb.fn.sum<string>('d.amount'), sql<string>`0`).as('spent'),
+      ])
+      .where('l.project_id', '=', projectId)
+      .groupBy(['l.id', 'l.label', 'l.amount', 'l.removed', 'l.position'])
+      .orderBy('l.position')
+      .execute(),
+    db
+      .selectFrom('disbursements')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('n'),
+        eb.fn.coalesce(eb.fn.sum<string>('amount'), sql<string>`0`).as('amount'),
+      ])
+      .where('project_id', '=', projectId)
+      .where('acknowledged_at', 'is', null)
+      .where('created_at', '<', new Date(now.getTime() - ACK_OVERDUE_DAYS * 86_400_000))
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('project_events as pe')
+      .leftJoin('ledger_entries as e', 'e.outbox_id', 'pe.outbox_id')
+      .select(['pe.outbox_id', 'pe.event_type', 'pe.at', 'e.idx'])
+      .where('pe.project_id', '=', projectId)
+      .orderBy('pe.outbox_id', 'desc')
+      .limit(200)
+      .execute(),
+  ]);
+  const summary = toProjectSummary(row);
+  return {
+    ...summary,
+    story: row.story,
+    beneficiaryDescription: row.beneficiary_description,
+    budget: lines.map((l) => ({
+      id: l.id,
+      label: l.label,
+      amount: fen(l.amount),
+      spent: fen(l.spent),
+      removed: l.removed,
+    })),
+    flow: {
+      raised: fen(row.raised),
+      refunded: fen(row.refunded),
+      allocated: summary.spent,
+      spent: summary.spent,
+      confirmed: summary.confirmed,
+      unspent: summary.unspent,
+      overdue: { count: Number(overdue.n), amount: fen(overdue.amount) },
+    },
+    events: events.map((e) => ({
+      type: e.event_type,
+      at: e.at.toISOString(),
+      outboxId: e.outbox_id,
+      index: e.idx === null ? null : Number(e.idx),
+    })),
+  };
+}

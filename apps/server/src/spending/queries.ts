@@ -1,0 +1,97 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { fen } from '../projects/money.js';
+import { ACK_OVERDUE_DAYS } from '../projects/queries.js';
+
+export const fileUrl = (sha256: string) => `/api/files/${sha256}`;
+
+/**
+ * A project's disbursements as the public sees them: amount, budget line, payee (a private
+ * person by kind and region only), purpose, evidence, and whether the beneficiary confirmed —
+ * flagged overdue when not after 30 days.
+ */
+export async function listDisbursements(
+  db: Kysely<DB>,
+  projectId: string,
+  now: Date,
+  ids?: string[],
+) {
+  let query = db
+    .selectFrom('disbursements as d')
+    .innerJoin('project_budget_lines as l', 'l.id', 'd.budget_line_id')
+    .innerJoin('beneficiaries as b', 'b.id', 'd.beneficiary_id')
+    .innerJoin('projects as p', 'p.id', 'd.project_id')
+    .select([
+      'd.id',
+      'd.project_id',
+      'p.title as project_title',
+      'd.amount',
+      'd.currency',
+      'd.purpose',
+      'd.paid_on',
+      'd.created_at',
+      'd.outbox_id',
+      'd.acknowledged_at',
+      'd.ack_note',
+      'd.ack_photo_sha256',
+      'd.ack_outbox_id',
+      'l.id as line_id',
+      'l.label as line_label',
+      'b.id as payee_id',
+      'b.name as payee_name',
+      'b.kind as payee_kind',
+      'b.region as payee_region',
+    ])
+    .orderBy('d.created_at', 'desc');
+  query = ids ? query.where('d.id', 'in', ids) : query.where('d.project_id', '=', projectId);
+  const rows = await query.execute();
+  if (rows.length === 0) return [];
+  const evidence = await db
+    .selectFrom('disbursement_evidence as e')
+    .innerJoin('files as f', 'f.sha256', 'e.sha256')
+    .select(['e.disbursement_id', 'e.sha256', 'e.kind', 'f.media_type', 'f.size'])
+    .where(
+      'e.disbursement_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('e.position')
+    .execute();
+  const overdueBefore = now.getTime() - ACK_OVERDUE_DAYS * 86_400_000;
+  return rows.map((r) => ({
+    id: r.id,
+    projectId: r.project_id,
+    projectTitle: r.project_title,
+    amount: fen(r.amount),
+    currency: r.currency,
+    purpose: r.purpose,
+    date: r.paid_on,
+    createdAt: r.created_at.toISOString(),
+    budgetLine: { id: r.line_id, label: r.line_label },
+    payee: {
+      id: r.payee_id,
+      kind: r.payee_kind,
+      region: r.payee_region,
+      name: r.payee_kind === 'person' ? null : r.payee_name,
+    },
+    evidence: evidence
+      .filter((e) => e.disbursement_id === r.id)
+      .map((e) => ({
+        sha256: e.sha256,
+        kind: e.kind,
+        mediaType: e.media_type,
+        size: e.size,
+        url: fileUrl(e.sha256),
+      })),
+    outboxId: r.outbox_id,
+    acknowledgement: r.acknowledged_at
+      ? {
+          at: r.acknowledged_at.toISOString(),
+          note: r.ack_note,
+          photoUrl: r.ack_photo_sha256 ? fileUrl(r.ack_photo_sha256) : null,
+          outboxId: r.ack_outbox_id!,
+        }
+      : null,
+    overdue: !r.acknowledged_at && r.created_at.getTime() < overdueBefore,
+  }));
+}

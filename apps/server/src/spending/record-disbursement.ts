@@ -1,0 +1,212 @@
+import { type Allocation, allocateFifo } from '@goodtrace/books';
+import { type Kysely, sql } from 'kysely';
+import type { DB, EvidenceKind } from '../db/schema.js';
+import { hashToken } from '../donations/donor-secret.js';
+import { debitShards, lockAllShards } from '../donations/funds.js';
+import { AppError } from '../errors.js';
+import { ALLOCATIONS_PER_EVENT, fundsDisbursedEvents } from '../ledger/events.js';
+import { checkCurrency, fen, MAX_AMOUNT } from '../projects/money.js';
+import { logProjectEvents } from '../projects/project-log.js';
+import { newAckCode } from './ack-code.js';
+
+export interface DisbursementInput {
+  amount: number;
+  currency: string;
+  budgetLineId: string;
+  beneficiaryId: string;
+  purpose: string;
+  /** The day the money was paid, YYYY-MM-DD. */
+  date: string;
+  evidence: { sha256: string; kind: EvidenceKind }[];
+}
+
+/** Donations are read from the FIFO queue this many at a time. */
+const QUEUE_PAGE = 1000;
+
+/**
+ * Records money paid out of a project, in ONE transaction: the fund shards are locked and
+ * debited (never below zero), the amount is allocated to the oldest unallocated donations
+ * (FIFO by paidSeq, the rule packages/books replays), and `funds.disbursed` — with its
+ * allocations and the evidence files' hashes — goes to the outbox. Returns the one-time code
+ * for the beneficiary's confirmation; it is not stored, only its hash.
+ */
+export async function recordDisbursement(
+  db: Kysely<DB>,
+  orgId: string,
+  projectId: string,
+  userId: string,
+  input: DisbursementInput,
+  now: Date,
+) {
+  checkCurrency(input.currency);
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0 || input.amount > MAX_AMOUNT) {
+    throw new AppError('invalid_amount');
+  }
+  const shas = input.evidence.map((e) => e.sha256);
+  if (shas.length === 0 || new Set(shas).size !== shas.length) {
+    throw new AppError(
+      'invalid_evidence',
+      'Attach at least one evidence file (an invoice or receipt), each once.',
+    );
+  }
+  if (input.date > now.toISOString().slice(0, 10)) {
+    throw new AppError('invalid_dates', 'A disbursement cannot be dated in the future.');
+  }
+
+  return db.transaction().execute(async (tx) => {
+    const project = await tx
+      .selectFrom('projects')
+      .select(['id', 'status', 'currency'])
+      .where('id', '=', projectId)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!project) throw new AppError('not_found', 'No such project in this charity.');
+    if (project.status === 'draft')
+      throw new AppError('project_not_open', 'Publish the project before spending from it.');
+    const line = await tx
+      .selectFrom('project_budget_lines')
+      .select(['id', 'label'])
+      .where('id', '=', input.budgetLineId)
+      .where('project_id', '=', projectId)
+      .where('removed', '=', false)
+      .executeTakeFirst();
+    if (!line) throw new AppError('invalid_budget', 'No such budget line in this project.');
+    const payee = await tx
+      .selectFrom('beneficiaries')
+      .select(['id', 'name', 'kind', 'region'])
+      .where('id', '=', input.beneficiaryId)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!payee) throw new AppError('not_found', 'No such beneficiary in this charity.');
+    const files = await tx
+      .selectFrom('files')
+      .select(['sha256', 'media_type'])
+      .where('sha256', 'in', shas)
+      .execute();
+    if (files.length !== shas.length)
+      throw new AppError(
+        'invalid_evidence',
+        'Upload each evidence file before recording the disbursement.',
+      );
+    const mediaType = new Map(files.map((f) => [f.sha256, f.media_type]));
+
+    await lockAllShards(tx, projectId);
+    await debitShards(tx, projectId, input.amount);
+    const allocations = await allocateFromQueue(tx, projectId, input.amount);
+
+    const code = newAckCode();
+    const disbursementId = crypto.randomUUID();
+    const events = fundsDisbursedEvents(
+      {
+        id: disbursementId,
+        projectId,
+        orgId,
+        amount: input.amount,
+        currency: project.currency,
+        budgetLine: line,
+        payee,
+        purpose: input.purpose.trim(),
+        date: input.date,
+        evidence: input.evidence.map((e) => ({ ...e, mediaType: mediaType.get(e.sha256)! })),
+        allocations,
+      },
+      now,
+    );
+    const outboxIds = await logProjectEvents(tx, projectId, events);
+    const outboxId = outboxIds[0];
+    await tx
+      .insertInto('disbursements')
+      .values({
+        id: disbursementId,
+        project_id: projectId,
+        org_id: orgId,
+        budget_line_id: line.id,
+        beneficiary_id: payee.id,
+        amount: input.amount,
+        currency: project.currency,
+        purpose: input.purpose.trim(),
+        paid_on: input.date,
+        created_by: userId,
+        created_at: now,
+        outbox_id: outboxId!,
+        ack_code_hash: hashToken(code),
+      })
+      .execute();
+    await tx
+      .insertInto('disbursement_evidence')
+      .values(
+        input.evidence.map((e, position) => ({
+          disbursement_id: disbursementId,
+          sha256: e.sha256,
+          kind: e.kind,
+          position,
+        })),
+      )
+      .execute();
+    for (let i = 0; i < allocations.length; i += QUEUE_PAGE) {
+      await tx
+        .insertInto('allocations')
+        .values(
+          allocations.slice(i, i + QUEUE_PAGE).map((a, j) => ({
+            disbursement_id: disbursementId,
+            donation_id: a.donationId,
+            amount: a.amount,
+            position: i + j,
+            outbox_id: outboxIds[Math.floor((i + j) / ALLOCATIONS_PER_EVENT)]!,
+          })),
+        )
+        .execute();
+    }
+    await tx
+      .updateTable('projects')
+      .set((eb) => ({ disbursed: eb('disbursed', '+', String(input.amount)) }))
+      .where('id', '=', projectId)
+      .execute();
+    return { id: disbursementId, outboxId: outboxId!, allocations, ackCode: code };
+  });
+}
+
+/**
+ * Walks the project's unallocated donations oldest first (paidSeq), a page at a time, and marks
+ * what this disbursement takes from each. The shards are locked, so the queue cannot change.
+ */
+async function allocateFromQueue(
+  tx: Kysely<DB>,
+  projectId: string,
+  amount: number,
+): Promise<Allocation[]> {
+  const taken: Allocation[] = [];
+  let left = amount;
+  let after = '0';
+  while (left > 0) {
+    const page = await tx
+      .selectFrom('donations')
+      .select(['id', 'paid_seq', sql<string>`amount - allocated`.as('remaining')])
+      .where('project_id', '=', projectId)
+      .where('status', '=', 'paid')
+      .where(sql<boolean>`allocated < amount`)
+      .where('paid_seq', '>', after)
+      .orderBy('paid_seq')
+      .limit(QUEUE_PAGE)
+      .execute();
+    if (page.length === 0) {
+      // The shard balances said there was enough; the donations disagree. Never paper over it.
+      throw new Error(
+        `project ${projectId}: fund shards and unallocated donations disagree by ${left} fen`,
+      );
+    }
+    const queue = page.map((d) => ({ donationId: d.id, remaining: fen(d.remaining) }));
+    const total = queue.reduce((s, q) => s + q.remaining, 0);
+    const part = allocateFifo(queue, Math.min(left, total))!;
+    taken.push(...part);
+    left -= part.reduce((s, a) => s + a.amount, 0);
+    after = page.at(-1)!.paid_seq!;
+  }
+  for (let i = 0; i < taken.length; i += QUEUE_PAGE) {
+    const chunk = taken.slice(i, i + QUEUE_PAGE);
+    await sql`update donations d set allocated = d.allocated + v.amount
+      from (values ${sql.join(chunk.map((a) => sql`(${a.donationId}::uuid, ${a.amount}::bigint)`))}) as v(id, amount)
+      where d.id = v.id`.execute(tx);
+  }
+  return taken;
+}
