@@ -33,6 +33,7 @@ export interface Config {
   /** Folder holding the built web app (apps/web/dist); absent means API only. */
   webDistDir: string | undefined;
   ledger: LedgerConfig;
+  files: FilesConfig;
   payments: PaymentsConfig;
 }
 
@@ -66,6 +67,13 @@ export interface LedgerConfig {
 export type PaymentsConfig =
   | { provider: 'sandbox'; sandboxSecret: string | undefined }
   | { provider: 'stripe'; stripeSecretKey: string; stripeWebhookSecret: string };
+
+export interface FilesConfig {
+  /** Folder of evidence files, content-addressed by SHA-256 (`ab/cd/abcd…`). */
+  dir: string;
+  /** Largest evidence file accepted, in bytes. */
+  maxBytes: number;
+}
 
 export class ConfigError extends Error {
   constructor(
@@ -218,6 +226,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const webDist = env.WEB_DIST_DIR;
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
   const keyFile = env.LOG_SIGNER_KEY_FILE;
+  const filesDir = env.FILES_DIR;
   return {
     env: nodeEnv,
     host: env.HOST || '0.0.0.0',
@@ -248,6 +257,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       sequencer: boolVar(env, 'LEDGER_SEQUENCER', true),
       batchSize: intVar(env, 'LEDGER_BATCH_SIZE', 2000, 1, 10_000),
       pollMs: intVar(env, 'LEDGER_POLL_MS', 10, 1, 60_000),
+    },
+    files: {
+      dir: filesDir ? resolve(cwd, filesDir) : join(dataDir, 'files'),
+      maxBytes: intVar(env, 'EVIDENCE_MAX_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     },
     payments: paymentsVar(env, production),
   };

@@ -36,6 +36,7 @@ export const errorTable = {
     status: 400,
     message: 'The payment callback is not signed by the payment provider.',
   },
+  file_empty: { status: 400, message: 'The evidence file is empty.' },
   // 401 / 403: who you are and what you may do
   unauthenticated: { status: 401, message: 'Sign in first.' },
   invalid_credentials: { status: 401, message: 'The email or password is wrong.' },
@@ -85,6 +86,12 @@ export const errorTable = {
   last_owner: { status: 409, message: 'A charity must keep at least one owner.' },
   // 413, 415, 429
   body_too_large: { status: 413, message: 'The request body is too large.' },
+  file_too_large: { status: 413, message: 'The evidence file is too large.' },
+  file_type_not_allowed: { status: 415, message: 'Evidence must be a PDF, JPEG or PNG file.' },
+  file_type_mismatch: {
+    status: 415,
+    message: 'The file’s content does not match its Content-Type.',
+  },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   rate_limited: { status: 429, message: 'Too many attempts: wait a little and try again.' },
   payment_provider_unavailable: {

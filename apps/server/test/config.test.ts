@@ -41,6 +41,8 @@ describe('configuration from the environment', () => {
       /LOG_WITNESSES: entry 0: .* is not an http/,
     ],
     ['LEDGER_BATCH_SIZE', '0', /LEDGER_BATCH_SIZE: must be between/],
+    ['EVIDENCE_MAX_BYTES', '10MB', /EVIDENCE_MAX_BYTES: must be a whole number/],
+    ['EVIDENCE_MAX_BYTES', '0', /EVIDENCE_MAX_BYTES: must be between/],
     ['PAYMENT_PROVIDER', 'paypal', /PAYMENT_PROVIDER: must be one of sandbox, stripe/],
     ['SANDBOX_PAYMENT_SECRET', 'short', /SANDBOX_PAYMENT_SECRET: must be at least 32/],
     ['ALLOW_SANDBOX_PAYMENTS', 'perhaps', /ALLOW_SANDBOX_PAYMENTS: must be true or false/],
@@ -67,6 +69,16 @@ describe('configuration from the environment', () => {
     expect(w.ledger.witnesses).toEqual([
       { verifierKey: 'w.example+01020304+BAA', url: 'https://w.example/api' },
     ]);
+  });
+
+  it('keeps evidence files under the data folder, at most 10 MiB each, unless told otherwise', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/goodtrace' }).files).toEqual({
+      dir: '/var/lib/goodtrace/files',
+      maxBytes: 10 * 1024 * 1024,
+    });
+    expect(
+      loadConfig({ FILES_DIR: 'evidence', EVIDENCE_MAX_BYTES: '1048576' }, '/srv/goodtrace').files,
+    ).toEqual({ dir: '/srv/goodtrace/evidence', maxBytes: 1048576 });
   });
 
   it('accepts a PostgreSQL URL', () => {
