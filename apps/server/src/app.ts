@@ -12,6 +12,9 @@ import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { DB } from './db/schema.js';
+import donationRoutes, { paymentWebhookRoutes, sandboxCheckoutRoutes } from './donations/routes.js';
+import { FileStore } from './files/file-store.js';
+import fileRoutes from './files/routes.js';
 import authPlugin from './http/auth.js';
 import { installErrorHandling, rateLimitedBody } from './http/error-handler.js';
 import healthRoutes from './http/health.js';
@@ -23,7 +26,11 @@ import { logApiRoutes, tlogRoutes } from './ledger/routes.js';
 import { LedgerService } from './ledger/service.js';
 import adminOrgRoutes from './orgs/admin-routes.js';
 import orgRoutes from './orgs/routes.js';
+import { loadPaymentProvider } from './payments/load-provider.js';
+import type { ConfiguredPaymentProvider } from './payments/provider.js';
+import projectRoutes from './projects/routes.js';
 import { seedDemoData } from './seed/demo.js';
+import spendingRoutes from './spending/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,6 +41,8 @@ declare module 'fastify' {
     closing: boolean;
     ledger: LedgerService;
     metrics: Metrics;
+    payments: ConfiguredPaymentProvider;
+    files: FileStore;
   }
 }
 
@@ -95,6 +104,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   });
   const metrics = createMetrics();
   app.decorate('metrics', metrics);
+  app.decorate('files', new FileStore({ dir: config.files.dir, maxBytes: config.files.maxBytes }));
+  const payments = loadPaymentProvider(config.payments, config.dataDir, {
+    clock: () => app.clock(),
+  });
+  // A getter: decorate() cannot infer a type from a union of provider classes.
+  app.decorate('payments', { getter: () => payments });
 
   let ledger: LedgerService;
   try {
@@ -151,6 +166,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       await api.register(orgRoutes);
       await api.register(adminOrgRoutes, { prefix: '/admin' });
       await api.register(logApiRoutes, { prefix: '/log' });
+      await api.register(projectRoutes);
+      await api.register(donationRoutes);
+      await api.register(paymentWebhookRoutes);
+      await api.register(sandboxCheckoutRoutes);
+      await api.register(spendingRoutes);
+      await api.register(fileRoutes, { store: app.files });
     },
     { prefix: '/api' },
   );

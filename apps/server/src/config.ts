@@ -29,6 +29,8 @@ export interface Config {
     signInPerAccount: number;
     /** Sign-ups per IP per hour. */
     signUpPerIp: number;
+    /** Donations started per IP per minute (guests can donate, so this bounds card testing). */
+    donationsPerIp: number;
   };
   /** Folder holding the built web app (apps/web/dist); absent means API only. */
   webDistDir: string | undefined;
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       signInPerIp: intVar(env, 'RATE_LIMIT_SIGNIN_PER_IP', 20, 1, 1_000_000),
       signInPerAccount: intVar(env, 'RATE_LIMIT_SIGNIN_PER_ACCOUNT', 10, 1, 1_000_000),
       signUpPerIp: intVar(env, 'RATE_LIMIT_SIGNUP_PER_IP', 30, 1, 1_000_000),
+      donationsPerIp: intVar(env, 'RATE_LIMIT_DONATIONS_PER_IP', 120, 1, 10_000_000),
     },
     webDistDir: webDist ? resolve(cwd, webDist) : undefined,
     ledger: {

@@ -59,3 +59,11 @@ export const errorResponses = {
   409: ErrorResponse,
   429: ErrorResponse,
 };
+
+/**
+ * A JSON answer whose shape is the return type of the domain function behind the route
+ * (documented in docs/money.md); serialised as is.
+ */
+export function Json(description = 'JSON; see docs/money.md') {
+  return Type.Unknown({ description });
+}

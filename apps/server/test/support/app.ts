@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateSignerKey } from '@goodtrace/ledger';
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../src/app.js';
@@ -12,6 +15,8 @@ export interface TestApp {
 }
 
 export const testLogOrigin = 'test.goodtrace.example/log';
+/** The sandbox payment provider's signing secret in tests (so tests can sign callbacks too). */
+export const testSandboxSecret = 'test-sandbox-secret-0123456789abcdef0123456789';
 // One log key per database: every app started on the same database must sign with it.
 const logKeys = new WeakMap<Database, string>();
 function logKeyFor(database: Database): string {
@@ -28,6 +33,7 @@ export async function startTestApp(
   opts: { env?: Record<string, string>; clock?: () => Date; database?: Database } = {},
 ): Promise<TestApp> {
   const database = opts.database ?? (await createTestDatabase());
+  const filesDir = mkdtempSync(join(tmpdir(), 'goodtrace-files-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     SEED_DEMO: 'false',
@@ -38,6 +44,9 @@ export async function startTestApp(
     LOG_ORIGIN: testLogOrigin,
     LOG_SIGNER_KEY: logKeyFor(database),
     LEDGER_POLL_MS: '5',
+    SANDBOX_PAYMENT_SECRET: testSandboxSecret,
+    FILES_DIR: filesDir,
+    RATE_LIMIT_DONATIONS_PER_IP: '1000000',
     ...opts.env,
   });
   const app = await buildApp(config, { database, ...(opts.clock ? { clock: opts.clock } : {}) });
@@ -47,6 +56,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       if (!opts.database) await database.close();
+      rmSync(filesDir, { recursive: true, force: true });
     },
   };
 }

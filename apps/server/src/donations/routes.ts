@@ -1,0 +1,294 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError } from '../errors.js';
+import { Email, errorResponses, Json, Pagination, Text, Uuid } from '../http/schemas.js';
+import { getReceipt } from '../ledger/read.js';
+import { PaymentSignatureError } from '../payments/provider.js';
+import { Money } from '../projects/routes.js';
+import { startDonation } from './create-donation.js';
+import { listMyDonations, stopMonthly } from './my-donations.js';
+import { applyPaymentEvent } from './payment-events.js';
+import { getDonorDonation, getTrace } from './queries.js';
+
+const DonationIdParams = Type.Object({ donationId: Uuid });
+const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
+
+const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/projects/:projectId/donations',
+    {
+      config: {
+        access: 'public',
+        rateLimit: { max: app.config.rateLimit.donationsPerIp, timeWindow: '1 minute' },
+      },
+      schema: {
+        summary: 'Donate to a project (signed in, or as a guest with an email)',
+        description:
+          "Send an Idempotency-Key header: a retry with the same key and body returns the same donation (200), never a second payment. The answer says how to pay; only the payment provider's verified callback credits the project.",
+        tags: ['donations'],
+        params: Type.Object({ projectId: Uuid }),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: Type.Object(
+          {
+            ...Money.properties,
+            frequency: Type.Optional(Type.Union([Type.Literal('once'), Type.Literal('monthly')])),
+            anonymous: Type.Optional(Type.Boolean()),
+            displayName: Type.Optional(Type.Union([Text(60), Type.Null()])),
+            message: Type.Optional(Type.Union([Text(500), Type.Null()])),
+            email: Type.Optional(Type.Union([Email, Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Json(), 201: Json(), ...errorResponses, 502: errorResponses[400] },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (typeof key !== 'string' || !/^[\x21-\x7e]{8,100}$/.test(key))
+        throw new AppError('idempotency_key_required');
+      const b = request.body;
+      const result = await startDonation(
+        app.db,
+        app.payments,
+        {
+          projectId: request.params.projectId,
+          amount: b.amount,
+          currency: b.currency,
+          frequency: b.frequency ?? 'once',
+          anonymous: b.anonymous ?? false,
+          displayName: b.displayName ?? null,
+          message: b.message ?? null,
+          email: b.email ?? request.auth?.user.email ?? null,
+          userId: request.auth?.user.id ?? null,
+          idempotencyKey: key,
+        },
+        app.clock(),
+      );
+      reply.code(result.created ? 201 : 200);
+      return result;
+    },
+  );
+
+  app.get(
+    '/donations/:donationId',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary:
+          "The donor's view of a donation (with the link's token, or signed in as its donor)",
+        tags: ['donations'],
+        params: DonationIdParams,
+        querystring: TokenQuery,
+        response: { 200: Json(), 404: errorResponses[404] },
+      },
+    },
+    async (request) =>
+      getDonorDonation(app.db, request.params.donationId, {
+        token: request.query.token,
+        userId: request.auth?.user.id,
+      }),
+  );
+
+  app.get(
+    '/donations/:donationId/trace',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary:
+          'Where the money went: allocations, disbursements, evidence, confirmations, each with its receipt',
+        tags: ['donations'],
+        params: DonationIdParams,
+        querystring: TokenQuery,
+        response: { 200: Json(), 404: errorResponses[404] },
+      },
+    },
+    async (request) =>
+      getTrace(
+        app.db,
+        request.params.donationId,
+        { token: request.query.token, userId: request.auth?.user.id },
+        app.clock(),
+      ),
+  );
+
+  app.get(
+    '/receipts/:donationId',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary:
+          "A paid donation's ledger receipt: event, inclusion proof, cosigned checkpoint (202 while the log has not yet sequenced it)",
+        tags: ['donations'],
+        params: DonationIdParams,
+        response: { 200: Json(), 202: Json(), 404: errorResponses[404] },
+      },
+    },
+    async (request, reply) => {
+      const d = await app.db
+        .selectFrom('donations')
+        .select(['outbox_id'])
+        .where('id', '=', request.params.donationId)
+        .where('status', 'in', ['paid', 'refunded'])
+        .executeTakeFirst();
+      if (!d?.outbox_id) throw new AppError('not_found', 'No paid donation with this receipt id.');
+      const found = await getReceipt(app.db, d.outbox_id);
+      if (found.status === 'pending') {
+        reply.code(202).header('retry-after', '1');
+        return { status: 'pending' };
+      }
+      reply.header(
+        'content-disposition',
+        `inline; filename="goodtrace-receipt-${request.params.donationId}.json"`,
+      );
+      return found.receipt;
+    },
+  );
+
+  app.get(
+    '/my/donations',
+    {
+      config: { access: 'signed-in' },
+      schema: {
+        summary: 'My donations, newest first',
+        tags: ['donations'],
+        querystring: Type.Object({ ...Pagination }),
+        response: { 200: Json(), ...errorResponses },
+      },
+    },
+    async (request) =>
+      listMyDonations(app.db, request.auth!.user.id, request.query.page, request.query.pageSize),
+  );
+
+  app.delete(
+    '/my/donations/:donationId/monthly',
+    {
+      config: { access: 'signed-in' },
+      schema: {
+        summary: 'Stop the monthly donation this donation belongs to',
+        tags: ['donations'],
+        params: DonationIdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await stopMonthly(app.db, request.auth!.user.id, request.params.donationId, app.clock());
+      reply.code(204);
+    },
+  );
+};
+
+/**
+ * The payment providers' callbacks. The signature covers the exact bytes sent, so this scope
+ * keeps JSON bodies raw; nothing else is registered here.
+ */
+export const paymentWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.post(
+    '/payments/webhooks/:provider',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: "The payment provider's signed callback",
+        tags: ['donations'],
+        params: Type.Object({ provider: Type.String({ maxLength: 20 }) }),
+        response: { 200: Json(), ...errorResponses },
+      },
+    },
+    async (request) => {
+      if (request.params.provider !== app.payments.name)
+        throw new AppError('not_found', 'This payment provider is not configured.');
+      const raw = request.body;
+      if (!Buffer.isBuffer(raw)) throw new AppError('payment_signature_invalid');
+      let event: ReturnType<typeof app.payments.parseWebhook>;
+      try {
+        event = app.payments.parseWebhook(raw, request.headers);
+      } catch (err) {
+        if (err instanceof PaymentSignatureError) {
+          request.log.warn(
+            { provider: app.payments.name, reason: err.message },
+            'payment callback refused',
+          );
+          throw new AppError('payment_signature_invalid');
+        }
+        throw err;
+      }
+      if (!event) return { received: true, outcome: 'ignored' };
+      const result = await applyPaymentEvent(app.db, app.payments.name, event, app.clock());
+      request.log.info(
+        { provider: app.payments.name, eventId: event.eventId, kind: event.kind, ...result },
+        'payment callback',
+      );
+      return { received: true, outcome: result.outcome };
+    },
+  );
+};
+
+/** The sandbox checkout's buttons: sign a callback as a provider would and send it through the real route. */
+export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/payments/sandbox/:donationId/pay',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'Sandbox checkout: pay (or decline) a pending donation with test money',
+        tags: ['donations'],
+        params: DonationIdParams,
+        body: Type.Object(
+          {
+            token: Type.String({ maxLength: 100 }),
+            outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Json(), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const provider = app.payments;
+      if (provider.name !== 'sandbox')
+        throw new AppError('not_found', 'The sandbox provider is not in use.');
+      const d = await getDonorDonation(app.db, request.params.donationId, {
+        token: request.body.token,
+      }).catch(() => {
+        throw new AppError('invalid_token');
+      });
+      const row = await app.db
+        .selectFrom('donations')
+        .select(['provider_ref', 'amount', 'currency'])
+        .where('id', '=', d.id)
+        .executeTakeFirstOrThrow();
+      if (!row.provider_ref)
+        throw new AppError('not_found', 'This donation has no sandbox payment.');
+      const { body, headers } = provider.signCallback(
+        {
+          kind: request.body.outcome === 'succeeded' ? 'payment.succeeded' : 'payment.failed',
+          providerRef: row.provider_ref,
+          donationId: d.id,
+          amount: Number(row.amount),
+          currency: row.currency,
+        },
+        app.clock(),
+      );
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/payments/webhooks/sandbox',
+        payload: body,
+        headers,
+      });
+      if (res.statusCode !== 200) {
+        request.log.error(
+          { status: res.statusCode, body: res.body },
+          'sandbox callback refused by the webhook route',
+        );
+        throw new AppError('internal');
+      }
+      return { ...(res.json() as object), donationId: d.id };
+    },
+  );
+};
+
+export default donationRoutes;

@@ -1,0 +1,142 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { errorResponses, Json, Uuid } from '../http/schemas.js';
+import { findAcknowledgement } from '../spending/acknowledge.js';
+import { fileErrorToAppError } from './file-errors.js';
+import type { FileStore, StoredFile } from './file-store.js';
+
+/**
+ * Evidence uploads are the file's own bytes as the body with its Content-Type (no multipart):
+ * simple for clients, and the store checks the content against the declared type. In this
+ * scope every content type is read as raw bytes, so a GIF reaches the store and gets the
+ * stable file_type_not_allowed instead of a generic 415.
+ */
+const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, { store }) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: store.maxBytes },
+    (_req, body, done) => done(null, body),
+  );
+
+  async function save(
+    request: FastifyRequest,
+    uploadedBy: string | null,
+  ): Promise<StoredFile & { url: string }> {
+    const body = request.body;
+    if (!Buffer.isBuffer(body)) throw new AppError('file_empty');
+    let stored: StoredFile;
+    try {
+      stored = await store.put(body, request.headers['content-type']?.split(';')[0]?.trim());
+    } catch (err) {
+      throw fileErrorToAppError(err);
+    }
+    await recordFile(app.db, stored, uploadedBy);
+    return { ...stored, url: `/api/files/${stored.sha256}` };
+  }
+
+  app.post(
+    '/orgs/:orgId/files',
+    {
+      config: { access: 'org-member' },
+      bodyLimit: store.maxBytes,
+      schema: {
+        summary:
+          'Upload an evidence file (raw body; Content-Type application/pdf, image/jpeg or image/png)',
+        tags: ['spending'],
+        params: Type.Object({ orgId: Uuid }),
+        response: { 201: Json('{sha256, mediaType, size, url}'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const saved = await save(request, request.auth!.user.id);
+      reply.code(201);
+      return saved;
+    },
+  );
+
+  app.post(
+    '/acknowledgements/:code/photo',
+    {
+      config: { access: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
+      bodyLimit: store.maxBytes,
+      schema: {
+        summary: "The beneficiary's confirmation photo (raw JPEG or PNG body), before confirming",
+        tags: ['spending'],
+        params: Type.Object({ code: Type.String({ minLength: 10, maxLength: 40 }) }),
+        response: { 201: Json('{sha256, mediaType, size, url}'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const ack = await findAcknowledgement(app.db, request.params.code);
+      if (ack.acknowledgedAt) throw new AppError('already_acknowledged');
+      const type = request.headers['content-type']?.split(';')[0]?.trim();
+      if (type !== 'image/jpeg' && type !== 'image/png')
+        throw new AppError('file_type_not_allowed', 'The photo must be a JPEG or PNG image.');
+      const saved = await save(request, null);
+      reply.code(201);
+      return saved;
+    },
+  );
+
+  app.get(
+    '/files/:sha256',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'An evidence file, by its SHA-256 (the hash on the log)',
+        tags: ['spending'],
+        params: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
+        response: { 200: Json('The file'), 404: errorResponses[404] },
+      },
+    },
+    async (request, reply) => {
+      const row = await app.db
+        .selectFrom('files')
+        .select(['media_type', 'size'])
+        .where('sha256', '=', request.params.sha256)
+        .executeTakeFirst();
+      if (!row) throw new AppError('not_found', 'No such file.');
+      let opened: Awaited<ReturnType<FileStore['open']>>;
+      try {
+        opened = await store.open(request.params.sha256);
+      } catch (err) {
+        throw fileErrorToAppError(err);
+      }
+      // Content-addressed: the bytes under this name never change.
+      reply
+        .header('content-type', row.media_type)
+        .header('content-length', opened.size)
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('x-content-type-options', 'nosniff')
+        .header(
+          'content-security-policy',
+          "default-src 'none'; img-src 'self'; plugin-types application/pdf",
+        )
+        .header(
+          'content-disposition',
+          `inline; filename="${request.params.sha256.slice(0, 16)}.${extension(row.media_type)}"`,
+        );
+      return reply.send(opened.stream);
+    },
+  );
+};
+
+function extension(mediaType: string): string {
+  return mediaType === 'application/pdf' ? 'pdf' : mediaType === 'image/png' ? 'png' : 'jpg';
+}
+
+/** The database's record of a stored file: what may be referenced as evidence. */
+async function recordFile(db: Kysely<DB>, f: StoredFile, uploadedBy: string | null) {
+  await db
+    .insertInto('files')
+    .values({ sha256: f.sha256, media_type: f.mediaType, size: f.size, uploaded_by: uploadedBy })
+    .onConflict((oc) => oc.column('sha256').doNothing())
+    .execute();
+}
+
+export default fileRoutes;
