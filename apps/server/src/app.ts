@@ -122,7 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       metrics: metrics.ledger,
       createKeyIfMissing: true,
     });
-    if (config.seedDemo) await seedDemoData(database.db, app.log, app.clock());
+    if (config.seedDemo) await seedDemoData(database.db, app.log, app.clock(), app.files);
   } catch (err) {
     if (ownsDatabase) await database.close();
     throw err;

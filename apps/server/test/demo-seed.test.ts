@@ -1,7 +1,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkBooks } from '../src/books/check-books.js';
 import { demoAccounts, seedDemoData } from '../src/seed/demo.js';
 import { Client, startTestApp, type TestApp } from './support/app.js';
+import { drainLog } from './support/money.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('demo data', () => {
-  it('is seeded into an empty store: an admin, an auditor, two verified charities and one pending', async () => {
+  it('is seeded into an empty store: an admin, an auditor, a donor, two verified charities and one pending', async () => {
     const anon = new Client(t.app);
     const verified = (await anon.get('/api/orgs')).json();
     expect(verified.total).toBe(2);
@@ -24,8 +26,46 @@ describe('demo data', () => {
 
   it('is never seeded twice, nor into a store that has accounts', async () => {
     const log = pino({ level: 'silent' });
-    expect(await seedDemoData(t.database.db, log)).toBe(false);
+    const projects = await t.database.db.selectFrom('projects').select('id').execute();
+    expect(await seedDemoData(t.database.db, log, new Date(), t.app.files)).toBe(false);
     const users = await t.database.db.selectFrom('users').select('id').execute();
     expect(users).toHaveLength(demoAccounts.length);
+    expect(await t.database.db.selectFrom('projects').select('id').execute()).toHaveLength(
+      projects.length,
+    );
+  });
+
+  it('shows a newcomer a real trace: paid donations, spending with evidence, confirmations, and books that match the log', async () => {
+    const anon = new Client(t.app);
+    const projects = (await anon.get('/api/projects')).json();
+    expect(projects.total).toBe(2);
+    const textbooks = projects.items.find((p: { cause: string }) => p.cause === 'education');
+    const page = (await anon.get(`/api/projects/${textbooks.id}`)).json();
+    expect(page.raised).toBeGreaterThan(0);
+    expect(page.spent).toBe(1_380_000);
+    expect(page.confirmed).toBe(1_200_000);
+    expect(page.flow.overdue).toEqual({ count: 1, amount: 180_000 });
+    const donations = (
+      await anon.get(`/api/projects/${textbooks.id}/donations?pageSize=100`)
+    ).json();
+    expect(donations.items.length).toBeGreaterThan(20);
+    expect(donations.items.some((d: { anonymous: boolean }) => d.anonymous)).toBe(true);
+    const disbursements = (await anon.get(`/api/projects/${textbooks.id}/disbursements`)).json()
+      .items;
+    const evidence = disbursements.flatMap((d: { evidence: { url: string }[] }) => d.evidence);
+    for (const e of evidence) expect((await anon.get(e.url)).statusCode).toBe(200);
+
+    // The demo donor can follow their money.
+    const donor = await new Client(t.app).signIn('donor@goodtrace.demo', 'demo-donor-2026');
+    const mine = (await donor.get('/api/my/donations')).json();
+    expect(mine.total).toBeGreaterThan(0);
+    await drainLog(t);
+    const spent = mine.items.find((d: { spent: number }) => d.spent > 0);
+    const trace = (await donor.get(`/api/donations/${spent.id}/trace`)).json();
+    expect(trace.allocations.length).toBeGreaterThan(0);
+    expect(trace.donation.receipt).not.toBeNull();
+
+    const check = await checkBooks(t.database.db);
+    expect([check.violations, check.invariants, check.differences]).toEqual([[], [], []]);
   });
 });

@@ -2,8 +2,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { hashPassword } from '../accounts/passwords.js';
 import type { DB } from '../db/schema.js';
+import type { FileStore } from '../files/file-store.js';
 import { appendEvent } from '../ledger/append-event.js';
 import { orgVerifiedEvent } from '../ledger/events.js';
+import { seedDemoMoney } from './demo-money.js';
 
 /**
  * Demo data for `npm start`: seeded only into an empty store (no accounts yet), switched
@@ -31,6 +33,7 @@ export const demoAccounts = [
     role: null,
   },
   { email: 'harbor@goodtrace.demo', password: 'demo-charity-2026', name: 'Chen Jing', role: null },
+  { email: 'donor@goodtrace.demo', password: 'demo-donor-2026', name: 'Wang Fang', role: null },
 ] as const;
 
 const demoOrgs = [
@@ -75,7 +78,8 @@ const demoOrgs = [
 export async function seedDemoData(
   db: Kysely<DB>,
   log: FastifyBaseLogger,
-  now = new Date(),
+  now: Date,
+  files: FileStore,
 ): Promise<boolean> {
   const seeded = await db.transaction().execute(async (tx) => {
     const existing = await tx.selectFrom('users').select('id').limit(1).executeTakeFirst();
@@ -122,6 +126,9 @@ export async function seedDemoData(
     }
     return true;
   });
+  // Projects and money in their own transactions (the domain functions open them); skipped
+  // once any project exists, so an interrupted first start finishes on the next one.
+  await seedDemoMoney(db, files, now);
   if (seeded) {
     log.info(
       {
