@@ -8,10 +8,12 @@ import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import accountsRoutes from './accounts/routes.js';
+import booksRoutes from './books/routes.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { DB } from './db/schema.js';
+import { startMonthlyScheduler } from './donations/recurring.js';
 import donationRoutes, { paymentWebhookRoutes, sandboxCheckoutRoutes } from './donations/routes.js';
 import { FileStore } from './files/file-store.js';
 import fileRoutes from './files/routes.js';
@@ -171,12 +173,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       await api.register(paymentWebhookRoutes);
       await api.register(sandboxCheckoutRoutes);
       await api.register(spendingRoutes);
+      await api.register(booksRoutes);
       await api.register(fileRoutes, { store: app.files });
     },
     { prefix: '/api' },
   );
   await serveWeb(app, config.webDistDir);
+  let stopMonthly = async () => {};
+  app.addHook('preClose', () => stopMonthly());
   await app.ready();
   ledger.start();
+  stopMonthly = startMonthlyScheduler(app, config.monthlyChargeEveryMs);
   return app;
 }

@@ -32,6 +32,8 @@ export interface Config {
     /** Donations started per IP per minute (guests can donate, so this bounds card testing). */
     donationsPerIp: number;
   };
+  /** How often due monthly donations are charged. */
+  monthlyChargeEveryMs: number;
   /** Folder holding the built web app (apps/web/dist); absent means API only. */
   webDistDir: string | undefined;
   ledger: LedgerConfig;
@@ -251,6 +253,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       signUpPerIp: intVar(env, 'RATE_LIMIT_SIGNUP_PER_IP', 30, 1, 1_000_000),
       donationsPerIp: intVar(env, 'RATE_LIMIT_DONATIONS_PER_IP', 120, 1, 10_000_000),
     },
+    monthlyChargeEveryMs: intVar(env, 'MONTHLY_CHARGE_EVERY_MS', 60_000, 10, 86_400_000),
     webDistDir: webDist ? resolve(cwd, webDist) : undefined,
     ledger: {
       origin: originVar(env),

@@ -2,6 +2,7 @@ import { verifyReceipt } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBooks } from '../src/books/check-books.js';
 import { donorCommitment } from '../src/donations/donor-secret.js';
+import { chargeDueMonthly } from '../src/donations/recurring.js';
 import { Client, errorCode, startTestApp, type TestApp, testLogOrigin } from './support/app.js';
 import {
   beneficiary,
@@ -191,5 +192,54 @@ describe('a yuan followed from the donor to the beneficiary', () => {
     expect(check.violations).toEqual([]);
     expect(check.invariants).toEqual([]);
     expect(check.differences).toEqual([]);
+  });
+
+  it('a printable PDF receipt is served for a paid donation, and only for a paid one', async () => {
+    const { project } = await publishedProject(t);
+    const paid = await paidDonation(t, project.id, 8800);
+    const pdf = await t.app.inject({ method: 'GET', url: `/api/receipts/${paid.donation.id}/pdf` });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const pending = await startGuestDonation(t, project.id, 100);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/receipts/${pending.donation.id}/pdf` }))
+        .statusCode,
+    ).toBe(404);
+  });
+
+  it('a monthly donation is charged once a month, never twice for the same month, until stopped', async () => {
+    const { project } = await publishedProject(t);
+    const donor = await new Client(t.app).signUp(`monthly-${Date.now()}@example.org`);
+    const first = await donor.request(
+      'POST',
+      `/api/projects/${project.id}/donations`,
+      { amount: 1000, currency: 'CNY', frequency: 'monthly' },
+      { 'idempotency-key': `monthly-test-${Date.now()}` },
+    );
+    expect(first.statusCode, first.body).toBe(201);
+    const { donation, accessToken } = first.json();
+    // Not due before the first payment: the schedule starts when money actually arrives.
+    const nextMonth = new Date(Date.now() + 32 * 86_400_000);
+    expect(await chargeDueMonthly(t.app.db, t.app.payments, nextMonth)).toHaveLength(0);
+    await new Client(t.app).post(`/api/payments/sandbox/${donation.id}/pay`, {
+      token: accessToken,
+      outcome: 'succeeded',
+    });
+
+    const [renewal, ...more] = await chargeDueMonthly(t.app.db, t.app.payments, nextMonth);
+    expect(more).toHaveLength(0);
+    expect(renewal).toMatchObject({
+      created: true,
+      donation: { amount: 1000, frequency: 'monthly' },
+    });
+    expect(await chargeDueMonthly(t.app.db, t.app.payments, nextMonth)).toHaveLength(0);
+
+    const stop = await donor.delete(`/api/my/donations/${donation.id}/monthly`);
+    expect(stop.statusCode).toBe(204);
+    const later = new Date(Date.now() + 100 * 86_400_000);
+    expect(await chargeDueMonthly(t.app.db, t.app.payments, later)).toHaveLength(0);
+    const mine = (await donor.get('/api/my/donations')).json();
+    expect(mine.items.map((d: { monthly: string }) => d.monthly)).toEqual(['stopped', 'stopped']);
   });
 });

@@ -20,6 +20,8 @@ export interface DonationRequest {
   email?: string | null;
   userId: string | null;
   idempotencyKey: string;
+  /** A monthly schedule's renewal: the donation belongs to this existing schedule. */
+  recurringId?: string;
 }
 
 export interface DonationStarted {
@@ -89,8 +91,8 @@ export async function startDonation(
     const secret = newDonorSecret();
     try {
       await db.transaction().execute(async (tx) => {
-        let recurringId: string | null = null;
-        if (r.frequency === 'monthly') {
+        let recurringId: string | null = r.recurringId ?? null;
+        if (r.frequency === 'monthly' && !recurringId) {
           // Active once the first payment succeeds; the scheduler charges it monthly after that.
           ({ id: recurringId } = await tx
             .insertInto('recurring_donations')

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { hashLeaf } from '@goodtrace/ledger';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { Email, errorResponses, Json, Pagination, Text, Uuid } from '../http/schemas.js';
-import { getReceipt } from '../ledger/read.js';
+import { currentSize, getReceipt } from '../ledger/read.js';
 import { PaymentSignatureError } from '../payments/provider.js';
 import { Money } from '../projects/routes.js';
+import { renderReceiptPdf } from '../receipts/receipt-pdf.js';
 import { startDonation } from './create-donation.js';
 import { listMyDonations, stopMonthly } from './my-donations.js';
 import { applyPaymentEvent } from './payment-events.js';
@@ -141,6 +143,63 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         `inline; filename="goodtrace-receipt-${request.params.donationId}.json"`,
       );
       return found.receipt;
+    },
+  );
+
+  app.get(
+    '/receipts/:donationId/pdf',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'A printable PDF receipt with a QR code to the receipt page',
+        tags: ['donations'],
+        params: DonationIdParams,
+        response: { 200: Json('application/pdf'), 404: errorResponses[404] },
+      },
+    },
+    async (request, reply) => {
+      const d = await app.db
+        .selectFrom('donations as d')
+        .innerJoin('projects as p', 'p.id', 'd.project_id')
+        .innerJoin('orgs as o', 'o.id', 'd.org_id')
+        .leftJoin('ledger_entries as e', 'e.outbox_id', 'd.outbox_id')
+        .select([
+          'd.id',
+          'd.amount',
+          'd.currency',
+          'd.paid_at',
+          'd.anonymous',
+          'd.display_name',
+          'd.provider',
+          'p.title',
+          'o.name as org_name',
+          'e.idx',
+          'e.leaf',
+        ])
+        .where('d.id', '=', request.params.donationId)
+        .where('d.status', 'in', ['paid', 'refunded'])
+        .executeTakeFirst();
+      if (!d) throw new AppError('not_found', 'No paid donation with this receipt id.');
+      const size = await currentSize(app.db);
+      const pdf = await renderReceiptPdf({
+        donationId: d.id,
+        projectTitle: d.title,
+        orgName: d.org_name,
+        amount: Number(d.amount),
+        currency: d.currency,
+        paidAt: d.paid_at!,
+        displayName: d.anonymous ? null : d.display_name,
+        logIndex: d.idx === null ? null : Number(d.idx),
+        leafHashHex: d.leaf ? Buffer.from(hashLeaf(d.leaf)).toString('hex') : null,
+        checkpointSize: d.idx === null ? null : size,
+        receiptUrl: `${request.protocol}://${request.host}/receipts/${d.id}`,
+        testMoney: d.provider === 'sandbox',
+      });
+      reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `inline; filename="goodtrace-receipt-${d.id}.pdf"`)
+        .header('cache-control', 'no-store');
+      return reply.send(pdf);
     },
   );
 
