@@ -79,3 +79,48 @@ export function query(params: Record<string, string | number | undefined | null>
   const s = search.toString();
   return s ? `?${s}` : '';
 }
+
+/**
+ * Sends a file as the raw request body with its own Content-Type (PDF, JPEG, PNG), the session
+ * cookie and the CSRF token, and reports upload progress (0–1) as it goes. XMLHttpRequest
+ * rather than fetch, because only it reports how much of the body has been sent.
+ */
+export function upload<T>(
+  path: string,
+  file: Blob,
+  onProgress?: (fraction: number) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api${path}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    if (onProgress) {
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+      };
+    }
+    xhr.onerror = () => reject(new ApiError('network', 'The upload did not reach the server.', 0));
+    xhr.onload = () => {
+      let json: unknown;
+      try {
+        json = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        json = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress?.(1);
+        resolve(json as T);
+        return;
+      }
+      const error = (json as { error?: { code?: string; message?: string; details?: unknown } })
+        ?.error;
+      const code = error?.code ?? (xhr.status >= 500 ? 'internal' : 'unknown');
+      if (code === 'unauthenticated') for (const l of unauthenticatedListeners) l();
+      reject(new ApiError(code, error?.message ?? xhr.statusText, xhr.status, error?.details));
+    };
+    xhr.send(file);
+  });
+}

@@ -4,8 +4,13 @@ import { Layout } from './components/layout';
 import { Loading } from './components/load-state';
 import { RequireUser } from './components/require-user';
 import { I18nProvider } from './i18n';
+import { AckCodeEntryPage, AckPage } from './pages/ack-page';
 import { AdminPage } from './pages/admin-page';
 import { CharityPage } from './pages/charity-page';
+import { BeneficiariesPage } from './pages/charity-projects/beneficiaries-page';
+import { DisbursePage } from './pages/charity-projects/disburse-page';
+import { EditProjectPage, NewProjectPage } from './pages/charity-projects/project-form-page';
+import { CharityProjectsPage } from './pages/charity-projects/projects-page';
 import { DashboardPage } from './pages/dashboard-page';
 import { DirectoryPage } from './pages/directory-page';
 import { EditCharityPage } from './pages/edit-charity-page';
@@ -32,6 +37,11 @@ const TransparencyPage = lazy(() =>
  *   /my                      my charities and invitations (signed in)
  *   /admin                   verification queue (admin decides, auditor reads)
  *   /transparency            the public log: key, checkpoint verified in the browser, entries
+ *   /charities/:id/projects  a charity's projects (members): money, books export
+ *   /charities/:id/projects/new, /charities/:id/projects/:pid/edit   draft, edit, publish
+ *   /charities/:id/projects/:pid/disburse   record spending; shows the one-time ack code
+ *   /charities/:id/beneficiaries            registered payees (members)
+ *   /ack, /ack/:code         the beneficiary confirms receipt (no account)
  */
 export function App() {
   return (
@@ -61,6 +71,49 @@ export function App() {
                   </RequireUser>
                 }
               />
+              {/* projects & spending (charity side) */}
+              <Route
+                path="charities/:orgId/projects"
+                element={
+                  <RequireUser>
+                    <CharityProjectsPage />
+                  </RequireUser>
+                }
+              />
+              <Route
+                path="charities/:orgId/projects/new"
+                element={
+                  <RequireUser>
+                    <NewProjectPage />
+                  </RequireUser>
+                }
+              />
+              <Route
+                path="charities/:orgId/projects/:projectId/edit"
+                element={
+                  <RequireUser>
+                    <EditProjectPage />
+                  </RequireUser>
+                }
+              />
+              <Route
+                path="charities/:orgId/projects/:projectId/disburse"
+                element={
+                  <RequireUser>
+                    <DisbursePage />
+                  </RequireUser>
+                }
+              />
+              <Route
+                path="charities/:orgId/beneficiaries"
+                element={
+                  <RequireUser>
+                    <BeneficiariesPage />
+                  </RequireUser>
+                }
+              />
+              <Route path="ack" element={<AckCodeEntryPage />} />
+              <Route path="ack/:code" element={<AckPage />} />
               <Route
                 path="my"
                 element={

@@ -137,6 +137,9 @@ export function DashboardPage() {
                     </div>
                   )}
                   {org.status === 'pending' && <p className="small">{t('org.pendingBody')}</p>}
+                  <p className="small">
+                    <Link to={`/charities/${org.id}/projects`}>{t('cp.dashboard.projects')}</Link>
+                  </p>
                 </li>
               ))}
             </ul>
