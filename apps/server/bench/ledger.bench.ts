@@ -247,6 +247,7 @@ interface Figures {
   baselineCpu: { node: number; pg: number };
   sequencedCpu: { node: number; pg: number };
   load: number[];
+  loadBefore: number[];
   stretches: { upTo: number; rate: number }[];
   latency: { p50: number; p99: number; samples: number };
   maxBacklog: number;
@@ -256,6 +257,7 @@ interface Figures {
 }
 
 async function bench(store: Store): Promise<Figures> {
+  const loadBefore = loadavg();
   const database = await store.open();
   const { db } = database;
   try {
@@ -464,6 +466,7 @@ async function bench(store: Store): Promise<Figures> {
       baselineCpu,
       sequencedCpu,
       load: loadavg(),
+      loadBefore,
       stretches,
       latency: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), samples: lat.length },
       maxBacklog,
@@ -521,7 +524,8 @@ console.log(
     `PostgreSQL ${pgVersion ?? '(not reached)'} (${pgClientVersion()}), ${await pgliteVersion()}`,
 );
 console.log(
-  `${ENTRIES.toLocaleString('en-US')} entries per store; transactions of ${TX_SIZE} events; ` +
+  `${ENTRIES.toLocaleString('en-US')} entries per store; transactions of ${TX_SIZE} events, ` +
+    `${MULTI_ROW ? 'each one multi-row INSERT (appendEvents; BENCH_MULTI_ROW=1)' : 'one INSERT per event (appendEvent)'}; ` +
     `sequencer batches ≤ ${ledgerConfig.batchSize} (LEDGER_BATCH_SIZE), poll ${ledgerConfig.pollMs} ms; node:crypto provider`,
 );
 for (const n of notes) console.log(n);
@@ -561,7 +565,10 @@ const table: [string, (r: Figures) => string, string?][] = [
   [`inclusion proof at ${at}, p99`, (r) => ms(r.proof.p99), '≤ 5 ms'],
   ['  whole API answer (read.ts) p50', (r) => ms(r.proof.apiP50)],
   ['  whole API answer (read.ts) p99', (r) => ms(r.proof.apiP99)],
-  ['load average after the store (1 min)', (r) => r.load[0]!.toFixed(1)],
+  [
+    'load average before / after the store (1 min)',
+    (r) => `${r.loadBefore[0]!.toFixed(1)} / ${r.load[0]!.toFixed(1)}`,
+  ],
 ];
 row('', cols, 'target (PostgreSQL)');
 for (const [label, cell, target] of table) row(label, results.map(cell), target);

@@ -76,6 +76,8 @@ export interface LedgerOutboxTable {
   event_type: string;
   leaf: Uint8Array;
   queued_at: Generated<Date>;
+  /** SHA-256(0x00 ‖ leaf), computed by the database (a generated column). */
+  leaf_hash: Generated<Uint8Array>;
 }
 
 export interface LedgerEntriesTable {

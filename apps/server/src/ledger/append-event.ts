@@ -33,7 +33,18 @@ export async function appendEvents(tx: Kysely<DB>, events: LedgerEvent[]): Promi
     }
     return { event_type: event.type, leaf };
   });
-  // Identity values are drawn in VALUES order; sort to be independent of RETURNING's order.
-  const ids = await tx.insertInto('ledger_outbox').values(rows).returning('id').execute();
-  return ids.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  // Identity values are drawn in VALUES order; sort to be independent of RETURNING's order
+  // (which in practice is already ascending: then one pass checks it, and nothing is sorted).
+  const ids = (await tx.insertInto('ledger_outbox').values(rows).returning('id').execute()).map(
+    (r) => r.id,
+  );
+  for (let i = 1; i < ids.length; i++) {
+    if (compareIds(ids[i - 1]!, ids[i]!) > 0) return ids.sort(compareIds);
+  }
+  return ids;
+}
+
+/** Orders bigint ids (decimal strings of positive integers, no leading zeros) numerically. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

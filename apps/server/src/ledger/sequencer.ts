@@ -1,4 +1,4 @@
-import { CompactRange, emptyRoot, formatCheckpoint, hashLeaf, signNote } from '@goodtrace/ledger';
+import { CompactRange, emptyRoot, formatCheckpoint, signNote } from '@goodtrace/ledger';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -17,6 +17,11 @@ const SEQUENCER_LOCK = 0x6f6f_6474_7261;
  * the append rate falls as the log grows. (docs/PERFORMANCE.md has the figures.)
  */
 const OUTBOX_VACUUM_EVERY = 50_000;
+
+/** Bytes per entry in the take statement's packed answer: queued_at (int8 µs) ‖ leaf hash. */
+const PACKED_ENTRY = 8 + 32;
+/** PostgreSQL's timestamp epoch, 2000-01-01T00:00:00Z, in Unix milliseconds. */
+const PG_EPOCH_MS = 946_684_800_000;
 
 /** The log's checkpoint for a tree of `size` leaves with this root, signed with its key. */
 function signCheckpoint(key: LogKey, size: number, rootHash: Uint8Array): string {
@@ -85,24 +90,26 @@ export interface SequencerOptions {
 }
 
 /**
- * The write path of the log, as a short pipeline in ONE transaction per batch (group commit):
+ * The write path of the log, as a short pipeline in ONE transaction per batch (group commit),
+ * in two statements between BEGIN and COMMIT:
  *
- *   lock    pg_try_advisory_xact_lock: one sequencer at a time per database; the state row is
- *           also read FOR UPDATE, so even two sequencers that both got here would serialize.
- *   take    delete up to batchSize outbox rows (oldest first) and insert them as log entries
- *           numbered from the current tree size — one statement, the leaves never leave SQL.
- *           The ids are taken first (`= any(array(…))`), so the plan is one index lookup per
- *           row whatever the statistics say: `id in (subquery)` was planned as a nested loop
- *           over the whole outbox once VACUUM had recorded it nearly empty, and a backlog
- *           of 800,000 rows then took minutes per batch.
- *   extend  hash the leaves, append them to the compact range kept in the state row, and
- *           collect the completed nodes that tiles store (tree levels 0, 8, 16, …).
- *   tiles   grow each touched tile by exactly the new hashes, in SQL, without reading the
- *           tiles back (checked to be contiguous: a tile that does not hold exactly the
- *           hashes before the new ones fails the batch).
- *   sign    format and sign the checkpoint for the new size; store it and update the state
- *           in one statement.
- *   commit  all of the above, or none of it.
+ *   1. lock   pg_try_advisory_xact_lock: one sequencer at a time per database; the state row is
+ *             also read FOR UPDATE, so even two sequencers that both got here would serialize.
+ *      take   delete up to batchSize outbox rows (oldest first) and insert them as log entries
+ *             numbered from the current tree size: the leaves never leave SQL, and what comes
+ *             back is one row (each entry's queued_at and leaf hash, packed).
+ *             The ids are taken first (`= any(array(…))`), so the plan is one index lookup per
+ *             row whatever the statistics say: `id in (subquery)` was planned as a nested loop
+ *             over the whole outbox once VACUUM had recorded it nearly empty, and a backlog
+ *             of 800,000 rows then took minutes per batch.
+ *      extend (here) append the leaf hashes to the compact range kept in the state row, and
+ *             collect the completed nodes that tiles store (tree levels 0, 8, 16, …); sign the
+ *             checkpoint for the new size.
+ *   2. tiles  grow each touched tile by exactly the new hashes, in SQL, without reading the
+ *             tiles back (checked to be contiguous: a tile that does not hold exactly the
+ *             hashes before the new ones fails the batch);
+ *      sign   and store the checkpoint and the new tree head.
+ *   commit    all of the above, or none of it.
  *
  * A crash anywhere before the commit rolls everything back: the outbox rows are still there
  * and the next batch (after a restart) sequences them again, the same way, so an event gets
@@ -214,70 +221,110 @@ export class Sequencer {
   async sequenceBatch(): Promise<number> {
     const { db, key, batchSize, metrics } = this.opts;
     const result = await db.transaction().execute(async (tx) => {
-      const { rows: lock } = await sql<{
+      // lock + take, in ONE statement: the advisory lock; only if it was granted, the state row
+      // FOR UPDATE; then the oldest outbox rows deleted and inserted as entries numbered from the
+      // tree size, in id order. One row comes back, whatever the batch size: the state, and per
+      // entry in index order its queued_at (timestamptz_send: int8 µs since 2000-01-01) and its
+      // leaf hash (computed by the database when the row was appended), packed in one bytea.
+      // Before, every entry came back as a row with its whole leaf, hex-encoded, to be parsed
+      // and hashed here: in the bench this thread was the bottleneck (docs/PERFORMANCE.md).
+      //
+      // The statement's snapshot is taken before the lock is granted, so it may predate the
+      // commit of the batch that held the lock just before. That is still exact: FOR UPDATE
+      // returns the newest committed state row (READ COMMITTED re-reads an updated row), and an
+      // outbox row that batch deleted is skipped by this DELETE, so it is neither taken twice
+      // nor numbered from a stale size. Later statements take fresh snapshots.
+      const { rows } = await sql<{
         ok: boolean;
-      }>`select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as ok`.execute(tx);
-      if (!lock[0]?.ok) return undefined;
-      const state = await tx
-        .selectFrom('ledger_state')
-        .select(['tree_size', 'compact_range'])
-        .where('id', '=', 1)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const start = Number(state.tree_size);
-
-      const { rows } = await sql<{ idx: string; leaf: Uint8Array; queued_at: Date }>`
-        with batch as (
+        tree_size: string | null;
+        compact_range: Uint8Array | null;
+        n: number;
+        inserted: number;
+        packed: Uint8Array | null;
+      }>`
+        with lock as materialized (
+          select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as ok
+        ), state as materialized (
+          select tree_size, compact_range from ledger_state
+          where id = 1 and (select ok from lock)
+          for update
+        ), batch as (
           delete from ledger_outbox
           where id = any(array(select id from ledger_outbox order by id limit ${batchSize}))
-          returning id, event_type, leaf, queued_at
+            and exists (select from state)
+          returning id, event_type, leaf, queued_at, leaf_hash
+        ), entries as (
+          insert into ledger_entries (idx, outbox_id, event_type, leaf, queued_at, sequenced_at)
+          select (select tree_size from state) + row_number() over (order by id) - 1,
+            id, event_type, leaf, queued_at, clock_timestamp()
+          from batch
+          returning idx
         )
-        insert into ledger_entries (idx, outbox_id, event_type, leaf, queued_at, sequenced_at)
-        select ${start}::bigint + row_number() over (order by id) - 1, id, event_type, leaf, queued_at, clock_timestamp()
-        from batch
-        returning idx, leaf, queued_at`.execute(tx);
-      if (rows.length === 0) return undefined;
-      rows.sort((a, b) => Number(a.idx) - Number(b.idx));
+        select (select ok from lock) as ok,
+          (select tree_size from state) as tree_size,
+          (select compact_range from state) as compact_range,
+          (select count(*)::int from entries) as inserted,
+          count(*)::int as n,
+          string_agg(timestamptz_send(queued_at) || leaf_hash, ''::bytea order by id) as packed
+        from batch`.execute(tx);
+      const row = rows[0];
+      if (!row?.ok) return undefined;
+      const { tree_size, compact_range, n, inserted, packed } = row;
+      if (tree_size === null || compact_range === null) {
+        throw new LogStateError('the log has no state row: initLogState was not run');
+      }
+      if (n === 0) return undefined;
+      if (inserted !== n || !packed || packed.length !== n * PACKED_ENTRY) {
+        throw new LogStateError(
+          `a batch of ${n} outbox rows gave ${inserted} entries and ${packed?.length} bytes`,
+        );
+      }
+      const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+      const leafHashes: Uint8Array[] = new Array(n);
+      const queued: number[] = new Array(n);
+      for (let i = 0, at = 0; i < n; i++, at += PACKED_ENTRY) {
+        queued[i] = Number(view.getBigInt64(at)) / 1000 + PG_EPOCH_MS;
+        leafHashes[i] = packed.subarray(at + 8, at + PACKED_ENTRY);
+      }
 
-      const range = CompactRange.fromBytes(new Uint8Array(state.compact_range));
+      const range = CompactRange.fromBytes(new Uint8Array(compact_range));
       const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
-      range.append(
-        rows.map((r) => hashLeaf(r.leaf)),
-        (level, index, hash) => {
-          if (level % 8 === 0) nodes.push({ level, index, hash });
-        },
-      );
+      range.append(leafHashes, (level, index, hash) => {
+        if (level % 8 === 0) nodes.push({ level, index, hash });
+      });
+      const size = range.size;
+      const root = range.root();
+      const checkpoint = signCheckpoint(key, size, root);
+      const now = new Date();
 
-      const mismatched = await appendTiles(tx, groupTileWrites(nodes));
+      // The tiles, the checkpoint and the new tree head, in one statement.
+      const mismatched = await appendTiles(
+        tx,
+        groupTileWrites(nodes),
+        sql`signed as (
+          insert into ledger_checkpoints (tree_size, root_hash, checkpoint, created_at)
+          values (${String(size)}, ${root}, ${checkpoint}, ${now})
+        ), head as (
+          update ledger_state
+          set tree_size = ${String(size)}, compact_range = ${range.toBytes()}, root_hash = ${root},
+              checkpoint = ${checkpoint}, updated_at = ${now}
+          where id = 1
+        )`,
+      );
       if (mismatched.length > 0) {
         const t = mismatched[0]!;
         throw new LogStateError(
           `tile ${t.level}/${t.index} holds ${t.width} hashes, expected ${t.expected}`,
         );
       }
-
-      const size = range.size;
-      const root = range.root();
-      const checkpoint = signCheckpoint(key, size, root);
-      const now = new Date();
-      // The checkpoint and the new tree head, in one statement.
-      await sql`
-        with signed as (
-          insert into ledger_checkpoints (tree_size, root_hash, checkpoint, created_at)
-          values (${String(size)}, ${root}, ${checkpoint}, ${now})
-        )
-        update ledger_state
-        set tree_size = ${String(size)}, compact_range = ${range.toBytes()}, root_hash = ${root},
-            checkpoint = ${checkpoint}, updated_at = ${now}
-        where id = 1`.execute(tx);
-      return { size, queued: rows.map((r) => r.queued_at) };
+      return { size, queued };
     });
     if (!result) return 0;
     // Committed: the batch is durable (as durable as the store) and visible.
     const done = Date.now();
     metrics.sequenced.inc(result.queued.length);
     metrics.batchSize.observe(result.queued.length);
-    for (const q of result.queued) metrics.latency.observe(Math.max(0, done - q.getTime()) / 1000);
+    for (const q of result.queued) metrics.latency.observe(Math.max(0, done - q) / 1000);
     metrics.treeSize.set(result.size);
     this.opts.onCheckpoint?.(result.size);
     return result.queued.length;
