@@ -49,7 +49,9 @@ export async function recordDisbursement(
       'Attach at least one evidence file (an invoice or receipt), each once.',
     );
   }
-  if (input.date > now.toISOString().slice(0, 10)) {
+  // "Today" somewhere on Earth: a charity in China (UTC+8) pays at 07:00 on a day that has
+  // not begun in UTC. UTC+14 is the furthest any zone runs ahead.
+  if (input.date > new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10)) {
     throw new AppError('invalid_dates', 'A disbursement cannot be dated in the future.');
   }
 
