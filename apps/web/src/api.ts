@@ -32,8 +32,13 @@ export function onUnauthenticated(listener: () => void): () => void {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+export async function api<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
@@ -69,6 +74,25 @@ export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body);
 export const patch = <T>(path: string, body?: unknown) => api<T>('PATCH', path, body);
 export const del = (path: string) => api<void>('DELETE', path);
+
+/**
+ * A POST that must not happen twice (a donation): the same Idempotency-Key on every retry of
+ * one form, so the server answers a retry with the first request's result.
+ */
+export const postIdempotent = <T>(path: string, body: unknown, idempotencyKey: string) =>
+  api<T>('POST', path, body, { 'idempotency-key': idempotencyKey });
+
+/** Plain text from the server outside /api (the log's key at /log/key). */
+export async function getText(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { credentials: 'same-origin' });
+  } catch (err) {
+    throw new ApiError('network', err instanceof Error ? err.message : String(err), 0);
+  }
+  if (!res.ok) throw new ApiError(res.status >= 500 ? 'internal' : 'not_found', url, res.status);
+  return res.text();
+}
 
 /** Builds a query string from the defined, non-empty values. */
 export function query(params: Record<string, string | number | undefined | null>): string {

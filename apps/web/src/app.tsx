@@ -16,6 +16,10 @@ import { DirectoryPage } from './pages/directory-page';
 import { EditCharityPage } from './pages/edit-charity-page';
 import { HomePage } from './pages/home-page';
 import { NotFoundPage } from './pages/not-found-page';
+import { DonatePage } from './pages/projects/donate-page';
+import { ProjectPage } from './pages/projects/project-page';
+import { ProjectsPage } from './pages/projects/projects-page';
+import { SandboxPayPage } from './pages/projects/sandbox-pay-page';
 import { RegisterCharityPage } from './pages/register-charity-page';
 import { SignInPage } from './pages/sign-in-page';
 import { SignUpPage } from './pages/sign-up-page';
@@ -24,6 +28,11 @@ import { SessionProvider } from './session';
 // The verifier (@goodtrace/ledger with its Ed25519 and SHA-256) loads only on this page.
 const TransparencyPage = lazy(() =>
   import('./pages/transparency-page').then((m) => ({ default: m.TransparencyPage })),
+);
+
+// The donor's page verifies receipts with @goodtrace/ledger too: loaded only there.
+const DonationPage = lazy(() =>
+  import('./pages/projects/donation-page').then((m) => ({ default: m.DonationPage })),
 );
 
 /**
@@ -42,6 +51,11 @@ const TransparencyPage = lazy(() =>
  *   /charities/:id/projects/:pid/disburse   record spending; shows the one-time ack code
  *   /charities/:id/beneficiaries            registered payees (members)
  *   /ack, /ack/:code         the beneficiary confirms receipt (no account)
+ *   /projects                published projects for donors (q, cause, city, sort, page)
+ *   /projects/:id            a project: story, money flow, budget, spending, donations, log
+ *   /projects/:id/donate     donate (guest with email, or signed in)
+ *   /donate/pay/:donationId  the sandbox checkout (test money), ?token=
+ *   /donations/:donationId   the donor's page: receipts checked in the browser, the trace
  */
 export function App() {
   return (
@@ -110,6 +124,18 @@ export function App() {
                   <RequireUser>
                     <BeneficiariesPage />
                   </RequireUser>
+                }
+              />
+              <Route path="projects" element={<ProjectsPage />} />
+              <Route path="projects/:projectId" element={<ProjectPage />} />
+              <Route path="projects/:projectId/donate" element={<DonatePage />} />
+              <Route path="donate/pay/:donationId" element={<SandboxPayPage />} />
+              <Route
+                path="donations/:donationId"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <DonationPage />
+                  </Suspense>
                 }
               />
               <Route path="ack" element={<AckCodeEntryPage />} />

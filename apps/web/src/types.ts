@@ -143,3 +143,215 @@ export interface ConsistencyProof {
   oldCheckpoint: string;
   newCheckpoint: string;
 }
+
+// projects & donations (donor side): the shapes of docs/money.md's public and donor API.
+// Every amount is integer fen; currency is 'CNY'.
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+/** An item of GET /api/projects. */
+export interface ProjectSummary {
+  id: string;
+  orgId: string;
+  orgName: string;
+  title: string;
+  summary: string;
+  cause: string;
+  city: string;
+  region: string;
+  goal: Money;
+  /** Paid donations less refunds. */
+  raised: number;
+  spent: number;
+  /** Spent and confirmed by the beneficiary. */
+  confirmed: number;
+  unspent: number;
+  donations: number;
+  startDate: string;
+  endDate: string;
+  coverUrl: string | null;
+  status: string;
+  publishedAt: string | null;
+}
+
+export interface ProjectBudgetLine {
+  id: string;
+  label: string;
+  amount: number;
+  spent: number;
+  removed: boolean;
+}
+
+export interface ProjectFlow {
+  raised: number;
+  refunded: number;
+  allocated: number;
+  spent: number;
+  confirmed: number;
+  unspent: number;
+  overdue: { count: number; amount: number };
+}
+
+export interface ProjectLogEvent {
+  type: string;
+  at: string;
+  outboxId: string;
+  /** Its index on the log, or null while it waits for the sequencer. */
+  index: number | null;
+}
+
+/** GET /api/projects/:projectId */
+export interface ProjectDetail extends ProjectSummary {
+  story: string;
+  beneficiaryDescription: string;
+  budget: ProjectBudgetLine[];
+  flow: ProjectFlow;
+  events: ProjectLogEvent[];
+}
+
+/** An item of GET /api/projects/:projectId/donations */
+export interface PublicDonation {
+  receiptId: string;
+  amount: number;
+  currency: string;
+  status: 'paid' | 'refunded';
+  anonymous: boolean;
+  displayName: string | null;
+  message: string | null;
+  monthly: boolean;
+  paidAt: string;
+}
+
+export interface EvidenceFile {
+  sha256: string;
+  kind: string;
+  mediaType: string;
+  size: number;
+  url: string;
+}
+
+export interface Acknowledgement {
+  at: string;
+  note: string | null;
+  photoUrl: string | null;
+  outboxId: string;
+}
+
+/** An item of GET /api/projects/:projectId/disbursements */
+export interface Disbursement {
+  id: string;
+  projectId: string;
+  projectTitle: string;
+  amount: number;
+  currency: string;
+  purpose: string;
+  /** The day it was paid (YYYY-MM-DD). */
+  date: string;
+  createdAt: string;
+  budgetLine: { id: string; label: string };
+  payee: { id: string; kind: string; region: string; name: string | null };
+  evidence: EvidenceFile[];
+  outboxId: string;
+  acknowledgement: Acknowledgement | null;
+  overdue: boolean;
+}
+
+/** POST /api/projects/:projectId/donations */
+export interface DonationRequestBody {
+  amount: number;
+  currency: 'CNY';
+  frequency: 'once' | 'monthly';
+  anonymous: boolean;
+  displayName?: string | null;
+  message?: string | null;
+  email?: string | null;
+}
+
+export interface DonationStarted {
+  created: boolean;
+  donation: {
+    id: string;
+    projectId: string;
+    amount: number;
+    currency: string;
+    status: string;
+    frequency: 'once' | 'monthly';
+  };
+  payment: {
+    provider: string;
+    testMode: boolean;
+    checkoutUrl: string | null;
+    clientSecret: string | null;
+  };
+  accessToken: string;
+}
+
+export type DonationStatus = 'pending' | 'paid' | 'failed' | 'refunded' | (string & {});
+
+/** GET /api/donations/:donationId?token= — the donor's own view. */
+export interface DonorDonation {
+  id: string;
+  projectId: string;
+  projectTitle: string;
+  orgId: string;
+  orgName: string;
+  amount: number;
+  currency: string;
+  status: DonationStatus;
+  anonymous: boolean;
+  displayName: string | null;
+  message: string | null;
+  email: string | null;
+  provider: string;
+  checkoutUrl: string | null;
+  monthly: { id: string; status: string; nextChargeAt: string } | null;
+  createdAt: string;
+  paidAt: string | null;
+  paidSeq: number | null;
+  allocated: number;
+  unspent: number;
+  refund: { at: string; reason: string | null } | null;
+  outboxId: string | null;
+  /** The donor's proof of ownership: the log holds only SHA-256(secret ‖ donation id). */
+  donor: { secret: string; commitment: string };
+}
+
+/** A ledger receipt (packages/ledger `Receipt`), as JSON. */
+export interface LedgerReceipt {
+  version: 1;
+  event: LogEvent;
+  leafIndex: number;
+  treeSize: number;
+  inclusionProof: string[];
+  checkpoint: string;
+}
+
+/** GET /api/donations/:donationId/trace?token= — where the money went, with receipts. */
+export interface DonationTrace {
+  donation: DonorDonation & { receipt: LedgerReceipt | null };
+  allocations: {
+    amount: number;
+    disbursement: Disbursement & { receipt: LedgerReceipt | null };
+    acknowledgement: (Acknowledgement & { receipt: LedgerReceipt | null }) | null;
+  }[];
+  unspent: number;
+}
+
+/** An item of GET /api/my/donations (newest first; failed payments left out). */
+export interface MyDonation {
+  id: string;
+  projectId: string;
+  projectTitle: string;
+  amount: number;
+  currency: string;
+  status: DonationStatus;
+  /** How much of it has been allocated to disbursements. */
+  spent: number;
+  createdAt: string;
+  paidAt: string | null;
+  /** The monthly donation's status ('pending', 'active', 'stopped'…), or null for a one-off. */
+  monthly: string | null;
+}

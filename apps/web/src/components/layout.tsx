@@ -55,6 +55,7 @@ function Header() {
           <span className="brand-name">{t('app.name')}</span>
         </Link>
         <nav className="main-nav" aria-label={t('nav.main')}>
+          <NavLink to="/projects">{t('nav.projects')}</NavLink>
           <NavLink to="/charities" end>
             {t('nav.charities')}
           </NavLink>
@@ -111,6 +112,7 @@ export function Layout() {
       <footer className="site-footer">
         <div className="container">
           <nav className="footer-nav" aria-label={t('nav.footer')}>
+            <Link to="/projects">{t('nav.projects')}</Link>
             <Link to="/charities">{t('nav.charities')}</Link>
             <Link to="/transparency">{t('nav.transparency')}</Link>
           </nav>

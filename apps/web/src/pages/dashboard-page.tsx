@@ -8,6 +8,7 @@ import { useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
 import type { Invitation, Org } from '../types';
 import { useLoad } from '../use-load';
+import { MyDonations } from './projects/my-donations';
 
 function Invitations({ onAccepted }: { onAccepted(): void }) {
   const { t, errorMessage } = useI18n();
@@ -91,6 +92,8 @@ export function DashboardPage() {
 
       {/* Accepting an invitation adds a charity to the list below. */}
       <Invitations onAccepted={reload} />
+
+      <MyDonations />
 
       {isStaff(user) && (
         <section className="card panel staff-panel">
