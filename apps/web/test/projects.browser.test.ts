@@ -5,13 +5,13 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Client, startTestApp, type TestApp } from '../../server/test/support/app.js';
 import {
-  beneficiary,
   drainLog,
   paidDonation,
+  projectBody,
   publishedProject,
   samplePdf,
   samplePng,
-  upload,
+  verifiedCharity,
 } from '../../server/test/support/money.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
@@ -19,7 +19,8 @@ import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-e
  * The donor's side of "charities on chain", in Debian's Chromium against the real server and
  * a fresh production build: browse projects, donate with sandbox money, pay, and see the
  * browser check the donation's receipt against the log — then, once the charity spends it and
- * the payee confirms, every fact of "where did my money go" verified the same way.
+ * the payee confirms, every fact of "where did my money go" verified the same way. The
+ * charity's and the payee's steps go through their own pages (pages/charity-projects, /ack).
  */
 
 const run = Date.now().toString(36).toUpperCase();
@@ -364,35 +365,58 @@ describe('a signed-in donor', () => {
 });
 
 describe('the whole chain', () => {
-  test('the charity spends with an invoice, the payee confirms, and the donor sees every mark verified', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
+  test('the charity spends with an invoice, the payee confirms from the link, and the donor sees every mark verified', async () => {
     // A fresh project, so this donation is the oldest and the disbursement takes it first.
-    const chain = await publishedProject(t, { title: `School meals ${run}` });
-    await page.goto(`/projects/${chain.project.id}/donate`);
+    const tag = `chain${run}`.toLowerCase();
+    const { owner, orgId } = await verifiedCharity(t, tag);
+    const created = await owner.post(
+      `/api/orgs/${orgId}/projects`,
+      projectBody({ title: `School meals ${run}` }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const projectId = (created.json() as { id: string }).id;
+    expect((await owner.post(`/api/orgs/${orgId}/projects/${projectId}/publish`)).statusCode).toBe(
+      200,
+    );
+
+    const page = await (await newContext()).newPage();
+    await page.goto(`/projects/${projectId}/donate`);
     await donateAsGuest(page, { email: `chain-${run}@example.org` });
     await page.getByRole('button', { name: 'Pay (test)' }).click();
     await page.waitForURL(/\/donations\//);
     await page.locator('[data-testid="fact-donation"][data-state="verified"]').waitFor();
-    const donorUrl = page.url();
+    const donorPath = page.url().replace(baseURL, '');
 
-    // The charity's steps, through the HTTP API (see the report).
-    const { owner, orgId } = chain;
-    const invoice = await upload(owner, orgId, samplePdf, 'application/pdf');
-    const payee = await beneficiary(owner, orgId);
-    const res = await owner.post(`/api/orgs/${orgId}/projects/${chain.project.id}/disbursements`, {
-      amount: 3000,
-      currency: 'CNY',
-      budgetLineId: chain.project.budget[0]!.id,
-      beneficiaryId: payee,
-      purpose: 'Lunches for grade 3, one week',
-      date: '2026-11-20',
-      evidence: [{ sha256: invoice, kind: 'invoice' }],
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    const { ackCode } = res.json() as { ackCode: string };
+    // The charity records the spending through its own pages, with an invoice.
+    const charity = await (await newContext()).newPage();
+    await charity.goto('/sign-in');
+    await charity.getByLabel('Email', { exact: true }).fill(`owner-${tag}@example.org`);
+    await charity.getByLabel('Password', { exact: true }).fill('correct horse battery');
+    await charity.getByRole('button', { name: 'Sign in' }).click();
+    await charity.getByRole('button', { name: 'Sign out' }).waitFor();
+    await charity.goto(`/charities/${orgId}/projects/${projectId}/disburse`);
+    await charity.getByRole('heading', { name: 'Record a disbursement', level: 1 }).waitFor();
+    await charity.getByRole('button', { name: 'Add a new beneficiary' }).click();
+    const inline = charity.getByRole('group', { name: 'Add a beneficiary' });
+    await inline.getByLabel('Kind').selectOption('school');
+    await inline.getByLabel('Name').fill('Hillside Primary School');
+    await inline.getByLabel('Region').fill('Yunnan');
+    await inline.getByRole('button', { name: 'Add beneficiary' }).click();
+    await expect.poll(() => charity.getByLabel('Paid to').inputValue()).toMatch(/^[0-9a-f-]{36}$/);
+    await charity.getByLabel('Amount paid (yuan)').fill('30');
+    await charity
+      .getByLabel('Budget line')
+      .selectOption({ label: 'Books — ¥0.00 of ¥30,000.00 spent' });
+    await charity.getByLabel('What it paid for').fill('Lunches for grade 3, one week');
+    await charity
+      .getByLabel('Evidence files')
+      .setInputFiles({ name: 'invoice-7.pdf', mimeType: 'application/pdf', buffer: samplePdf });
+    await charity.getByText('✓ Uploaded', { exact: true }).waitFor();
+    await charity.getByRole('button', { name: 'Record disbursement' }).click();
+    await charity.getByRole('heading', { name: 'Disbursement recorded' }).waitFor();
+    const ackLink = (await charity.getByTestId('ack-link').textContent())!.trim();
 
-    // The donor's page notices the spending and checks it: waiting for the payee meanwhile.
+    // The donor's page notices the spending and checks it; the payee has yet to confirm.
     await page.reload();
     const item = page.getByTestId('trace-item');
     await item.getByText('Lunches for grade 3, one week').waitFor();
@@ -400,22 +424,22 @@ describe('the whole chain', () => {
     await item.getByText('Awaiting confirmation').waitFor();
     await page.getByText('Not spent yet: ¥20.00').waitFor();
 
-    // The beneficiary confirms with the code and a photo (no account).
-    const payeeClient = new Client(t.app);
-    const photo = await payeeClient.request(
-      'POST',
-      `/api/acknowledgements/${ackCode}/photo`,
-      samplePng,
-      { 'content-type': 'image/png' },
-    );
-    expect(photo.statusCode, photo.body).toBe(201);
-    const confirmed = await payeeClient.post(`/api/acknowledgements/${ackCode}`, {
-      note: 'Received, thank you',
-      photoSha256: (photo.json() as { sha256: string }).sha256,
-    });
-    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    // The beneficiary confirms from the link, with a note and a photo (no account).
+    const payee = await (await newContext()).newPage();
+    await payee.goto(ackLink.replace(baseURL, ''));
+    await payee.getByRole('heading', { name: 'Did you receive this money?' }).waitFor();
+    await payee.getByLabel('A note').fill('Received, thank you');
+    await payee
+      .getByLabel('A photo')
+      .setInputFiles({ name: 'lunch.png', mimeType: 'image/png', buffer: samplePng });
+    await payee.getByText('✓ Uploaded', { exact: true }).waitFor();
+    await payee.getByRole('button', { name: 'Confirm I received this' }).click();
+    await payee
+      .getByRole('heading', { name: 'Thank you — your confirmation is recorded' })
+      .waitFor();
 
-    await page.goto(donorUrl.replace(baseURL, ''));
+    // Every fact of the trace, verified in the donor's browser.
+    await page.goto(donorPath);
     await item.locator('[data-testid="fact-allocation"][data-state="verified"]').waitFor();
     await item.locator('[data-testid="fact-acknowledgement"][data-state="verified"]').waitFor();
     await page.locator('[data-testid="fact-unspent"][data-state="verified"]').waitFor();
@@ -424,18 +448,20 @@ describe('the whole chain', () => {
     expect(await item.textContent()).toContain('Hillside Primary School (school, Yunnan)');
     expect(await item.textContent()).toContain('Received, thank you');
     await item.getByRole('img', { name: 'The payee’s photo' }).waitFor();
-    const invoiceLink = item.getByRole('link', { name: /Invoice/ });
-    expect(await invoiceLink.getAttribute('href')).toBe(`/api/files/${invoice}`);
+    const invoiceHref = await item.getByRole('link', { name: /Invoice/ }).getAttribute('href');
+    expect(invoiceHref).toMatch(/^\/api\/files\/[0-9a-f]{64}$/);
+    const invoice = await fetch(`${baseURL}${invoiceHref}`);
+    expect(Buffer.from(await invoice.arrayBuffer()).equals(samplePdf)).toBe(true);
     expect(await page.locator('[data-state="failed"], [data-state="waiting"]').count()).toBe(0);
     await shot(page, 'trace-verified');
 
-    // The project page shows the spending confirmed, with the evidence.
-    await page.goto(`/projects/${chain.project.id}`);
+    // The project page shows the spending confirmed, with its evidence.
+    await page.goto(`/projects/${projectId}`);
     const spent = page.getByTestId('disbursement');
     await spent.getByText('Lunches for grade 3, one week').waitFor();
     await spent.getByText(/Confirmed by the payee on/).waitFor();
     await page.getByRole('row', { name: 'Spent and confirmed ¥30.00' }).waitFor();
-    await page.getByText('Money spent').waitFor();
+    await page.getByText('Receipt confirmed by the payee').waitFor();
     await shot(page, 'project-spent');
   });
 });
