@@ -208,7 +208,13 @@ export function EvidenceLinks({ files }: { files: EvidenceFile[] }) {
     <ul className="evidence-list">
       {files.map((f, i) => (
         <li key={f.sha256}>
-          <a href={f.url} target="_blank" rel="noopener" title={`SHA-256 ${f.sha256}`}>
+          {/* Linked by the hash itself, the one the donor's page checks against the log. */}
+          <a
+            href={`/api/files/${f.sha256}`}
+            target="_blank"
+            rel="noopener"
+            title={`SHA-256 ${f.sha256}`}
+          >
             {kindOf(f.kind)} {files.length > 1 ? i + 1 : ''}
             <span className="visually-hidden"> ({t('common.opensNewTab')})</span>
           </a>
