@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDonation } from '../src/donations/create-donation.js';
+import { applyPaymentEvent } from '../src/donations/payment-events.js';
 import { appendEvent } from '../src/ledger/append-event.js';
-import { Client, sampleOrg, startTestApp, type TestApp } from './support/app.js';
+import { signSandboxCallback } from '../src/payments/sandbox.js';
+import { createBeneficiary } from '../src/projects/beneficiaries.js';
+import { createProject, type ProjectInput, publishProject } from '../src/projects/projects.js';
+import { recordDisbursement } from '../src/spending/record-disbursement.js';
+import { Client, sampleOrg, startTestApp, type TestApp, testSandboxSecret } from './support/app.js';
+import { drainLog, projectBody, samplePdf, samplePng } from './support/money.js';
 
 /**
  * Every API route × every kind of caller → the status it must get. The table is written
@@ -24,13 +31,33 @@ interface Fixture {
   invitationId: string; // an open invitation of the charity, for the owner to withdraw
   editorId: string;
   inviteForCaller: string | undefined; // an open invitation addressed to the caller
+  money?: Money; // the charity's money objects, when the case `needs` them
+}
+
+/** What a money route acts on, made for each request of the cases that need it. */
+interface Money {
+  projectId: string; // published
+  draftId: string;
+  budgetLineId: string;
+  beneficiaryId: string;
+  fileSha: string; // an uploaded evidence PDF
+  donation: { id: string; token: string; providerRef: string }; // a paid guest donation
+  pending: { id: string; token: string; providerRef: string }; // a guest donation not yet paid
+  mine: { id: string; token: string } | undefined; // a paid monthly donation by the caller
+  usersDonation: { id: string }; // a paid monthly donation by `user`
+  ackCode: string; // of a disbursement not yet confirmed
 }
 
 interface Case {
   route: string; // "METHOD /url/pattern" exactly as registered
   orgStatus?: 'pending' | 'verified' | 'rejected';
   path?: (f: Fixture) => string;
-  body?: () => unknown;
+  body?: (f: Fixture) => unknown;
+  headers?: (f: Fixture) => Record<string, string>;
+  /** The money objects the request needs (projects, donations, a disbursement…). */
+  needs?: 'money';
+  /** Wait for the log to sequence everything first (receipts answer 202 until then). */
+  drain?: boolean;
   expect: Record<Role, number>;
 }
 
@@ -143,6 +170,209 @@ const cases: Case[] = [
     body: () => ({ reason: 'Documents are missing.' }),
     expect: only({ admin: 200 }),
   },
+
+  // Money: projects, donations, spending, files (docs/money.md "API").
+  { route: 'GET /api/projects', expect: all(200) },
+  {
+    route: 'GET /api/projects/:projectId',
+    needs: 'money',
+    path: (f) => `/api/projects/${f.money!.projectId}`,
+    expect: all(200),
+  },
+  {
+    // A draft is the charity's business: the public project page does not show it to anyone.
+    route: 'GET /api/projects/:projectId',
+    needs: 'money',
+    path: (f) => `/api/projects/${f.money!.draftId}`,
+    expect: all(404),
+  },
+  {
+    route: 'GET /api/projects/:projectId/donations',
+    needs: 'money',
+    path: (f) => `/api/projects/${f.money!.projectId}/donations`,
+    expect: all(200),
+  },
+  {
+    route: 'GET /api/projects/:projectId/disbursements',
+    needs: 'money',
+    path: (f) => `/api/projects/${f.money!.projectId}/disbursements`,
+    expect: all(200),
+  },
+  {
+    route: 'GET /api/orgs/:orgId/projects',
+    expect: only({ editor: 200, owner: 200, auditor: 200, admin: 200 }),
+  },
+  {
+    route: 'POST /api/orgs/:orgId/projects',
+    body: () => projectBody(),
+    expect: only({ editor: 201, owner: 201 }),
+  },
+  {
+    route: 'GET /api/orgs/:orgId/projects/:projectId',
+    needs: 'money',
+    path: (f) => `/api/orgs/${f.orgId}/projects/${f.money!.draftId}`,
+    expect: only({ editor: 200, owner: 200, auditor: 200, admin: 200 }),
+  },
+  {
+    route: 'PATCH /api/orgs/:orgId/projects/:projectId',
+    needs: 'money',
+    path: (f) => `/api/orgs/${f.orgId}/projects/${f.money!.draftId}`,
+    body: () => ({ title: 'Textbooks and desks for Hillside School' }),
+    expect: only({ editor: 200, owner: 200 }),
+  },
+  {
+    route: 'POST /api/orgs/:orgId/projects/:projectId/publish',
+    needs: 'money',
+    path: (f) => `/api/orgs/${f.orgId}/projects/${f.money!.draftId}/publish`,
+    expect: only({ editor: 200, owner: 200 }),
+  },
+  {
+    route: 'GET /api/orgs/:orgId/beneficiaries',
+    expect: only({ editor: 200, owner: 200, auditor: 200, admin: 200 }),
+  },
+  {
+    route: 'POST /api/orgs/:orgId/beneficiaries',
+    body: () => ({ name: 'Hillside Primary School', kind: 'school', region: 'Yunnan' }),
+    expect: only({ editor: 201, owner: 201 }),
+  },
+  {
+    route: 'POST /api/orgs/:orgId/files',
+    body: () => samplePng,
+    headers: () => ({ 'content-type': 'image/png' }),
+    expect: only({ editor: 201, owner: 201 }),
+  },
+  {
+    route: 'POST /api/orgs/:orgId/projects/:projectId/disbursements',
+    needs: 'money',
+    path: (f) => `/api/orgs/${f.orgId}/projects/${f.money!.projectId}/disbursements`,
+    body: (f) => ({
+      amount: 1000,
+      currency: 'CNY',
+      budgetLineId: f.money!.budgetLineId,
+      beneficiaryId: f.money!.beneficiaryId,
+      purpose: 'Textbooks, grade 3',
+      date: new Date().toISOString().slice(0, 10),
+      evidence: [{ sha256: f.money!.fileSha, kind: 'invoice' }],
+    }),
+    expect: only({ editor: 201, owner: 201 }),
+  },
+  {
+    // Anyone may give, signed in or as a guest (with an email); auditors too: it is their money.
+    route: 'POST /api/projects/:projectId/donations',
+    needs: 'money',
+    path: (f) => `/api/projects/${f.money!.projectId}/donations`,
+    body: () => ({ amount: 5000, currency: 'CNY', email: 'giver@example.org' }),
+    headers: () => ({ 'idempotency-key': randomUUID() }),
+    expect: all(201),
+  },
+  {
+    // The link's token is the key: whoever holds it sees the donation.
+    route: 'GET /api/donations/:donationId',
+    needs: 'money',
+    path: (f) => `/api/donations/${f.money!.donation.id}?token=${f.money!.donation.token}`,
+    expect: all(200),
+  },
+  {
+    // Without the token only the donor's own account sees it; to others it does not exist.
+    route: 'GET /api/donations/:donationId',
+    needs: 'money',
+    path: (f) => `/api/donations/${f.money!.usersDonation.id}`,
+    expect: { ...all(404), user: 200 },
+  },
+  {
+    route: 'GET /api/donations/:donationId/trace',
+    needs: 'money',
+    path: (f) => `/api/donations/${f.money!.donation.id}/trace?token=${f.money!.donation.token}`,
+    expect: all(200),
+  },
+  {
+    route: 'GET /api/donations/:donationId/trace',
+    needs: 'money',
+    path: (f) => `/api/donations/${f.money!.usersDonation.id}/trace`,
+    expect: { ...all(404), user: 200 },
+  },
+  {
+    route: 'GET /api/receipts/:donationId',
+    needs: 'money',
+    drain: true,
+    path: (f) => `/api/receipts/${f.money!.donation.id}`,
+    expect: all(200),
+  },
+  {
+    route: 'GET /api/receipts/:donationId/pdf',
+    needs: 'money',
+    path: (f) => `/api/receipts/${f.money!.donation.id}/pdf`,
+    expect: all(200),
+  },
+  {
+    route: 'GET /api/orgs/:orgId/books.xlsx',
+    needs: 'money',
+    expect: only({ editor: 200, owner: 200, auditor: 200, admin: 200 }),
+  },
+  {
+    route: 'GET /api/orgs/:orgId/books/:table.csv',
+    needs: 'money',
+    path: (f) => `/api/orgs/${f.orgId}/books/donations.csv`,
+    expect: only({ editor: 200, owner: 200, auditor: 200, admin: 200 }),
+  },
+  { route: 'GET /api/my/donations', expect: signedIn(200) },
+  {
+    route: 'DELETE /api/my/donations/:donationId/monthly',
+    needs: 'money',
+    path: (f) => `/api/my/donations/${f.money!.mine?.id ?? randomUUID()}/monthly`,
+    expect: signedIn(204, { auditor: 403 }),
+  },
+  {
+    // Someone else's monthly donation: as absent as one that does not exist.
+    route: 'DELETE /api/my/donations/:donationId/monthly',
+    needs: 'money',
+    path: (f) => `/api/my/donations/${f.money!.usersDonation.id}/monthly`,
+    expect: signedIn(404, { user: 204, auditor: 403 }),
+  },
+  {
+    // The provider's server calls it: the signature, not a session, is what counts.
+    route: 'POST /api/payments/webhooks/:provider',
+    needs: 'money',
+    path: () => '/api/payments/webhooks/sandbox',
+    body: (f) => webhookFor(f).body,
+    headers: (f) => webhookFor(f).headers,
+    expect: all(200),
+  },
+  {
+    route: 'POST /api/payments/sandbox/:donationId/pay',
+    needs: 'money',
+    path: (f) => `/api/payments/sandbox/${f.money!.pending.id}/pay`,
+    body: (f) => ({ token: f.money!.pending.token, outcome: 'succeeded' }),
+    expect: all(200),
+  },
+  {
+    // The beneficiary has no account: the one-time code is the key.
+    route: 'GET /api/acknowledgements/:code',
+    needs: 'money',
+    path: (f) => `/api/acknowledgements/${f.money!.ackCode}`,
+    expect: all(200),
+  },
+  {
+    route: 'POST /api/acknowledgements/:code',
+    needs: 'money',
+    path: (f) => `/api/acknowledgements/${f.money!.ackCode}`,
+    body: () => ({ note: 'Received, thank you' }),
+    expect: all(200),
+  },
+  {
+    route: 'POST /api/acknowledgements/:code/photo',
+    needs: 'money',
+    path: (f) => `/api/acknowledgements/${f.money!.ackCode}/photo`,
+    body: () => samplePng,
+    headers: () => ({ 'content-type': 'image/png' }),
+    expect: all(201),
+  },
+  {
+    route: 'GET /api/files/:sha256',
+    needs: 'money',
+    path: (f) => `/api/files/${f.money!.fileSha}`,
+    expect: all(200),
+  },
 ];
 
 let t: TestApp;
@@ -237,7 +467,139 @@ async function fixture(c: Case, role: Role): Promise<Fixture> {
     const elsewhere = await insertOrg('verified');
     inviteForCaller = (await invite(emails[role], elsewhere)).id;
   }
-  return { orgId, invitationId, editorId: ids.editor, inviteForCaller };
+  const money = c.needs === 'money' ? await moneyFixture(orgId, role) : undefined;
+  if (c.drain) await drainLog(t);
+  return {
+    orgId,
+    invitationId,
+    editorId: ids.editor,
+    inviteForCaller,
+    ...(money ? { money } : {}),
+  };
+}
+
+/**
+ * A published project with a paid donation, a registered payee, an evidence file and a
+ * disbursement awaiting confirmation, plus a draft; made through the domain functions (the
+ * routes under test are not used to build what they are tested on).
+ */
+async function moneyFixture(orgId: string, role: Role): Promise<Money> {
+  const db = t.database.db;
+  const now = new Date();
+  const projectId = await createProject(db, orgId, ids.owner, projectBody() as ProjectInput);
+  await publishProject(db, orgId, projectId, now);
+  const draftId = await createProject(db, orgId, ids.owner, projectBody() as ProjectInput);
+  const line = await db
+    .selectFrom('project_budget_lines')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .orderBy('position')
+    .executeTakeFirstOrThrow();
+  const payee = await createBeneficiary(db, orgId, {
+    name: 'Hillside Primary School',
+    kind: 'school',
+    region: 'Yunnan',
+  });
+  const file = await t.app.files.put(samplePdf, 'application/pdf');
+  await db
+    .insertInto('files')
+    .values({ sha256: file.sha256, media_type: file.mediaType, size: file.size })
+    .onConflict((oc) => oc.column('sha256').doNothing())
+    .execute();
+  const donate = async (userId: string | null, monthly = false, pay = true) => {
+    const started = await startDonation(
+      db,
+      t.app.payments,
+      {
+        projectId,
+        amount: 5000,
+        currency: 'CNY',
+        frequency: monthly ? 'monthly' : 'once',
+        anonymous: false,
+        email: userId ? null : 'guest@example.org',
+        userId,
+        idempotencyKey: randomUUID(),
+      },
+      now,
+    );
+    const row = await db
+      .selectFrom('donations')
+      .select('provider_ref')
+      .where('id', '=', started.donation.id)
+      .executeTakeFirstOrThrow();
+    const providerRef = row.provider_ref!;
+    if (pay) {
+      const paid = await applyPaymentEvent(
+        db,
+        'sandbox',
+        {
+          eventId: `evt_${randomUUID()}`,
+          kind: 'payment.succeeded',
+          providerRef,
+          donationId: started.donation.id,
+          amount: 5000,
+          currency: 'CNY',
+          occurredAt: now,
+        },
+        now,
+      );
+      if (paid.outcome !== 'credited') throw new Error(`fixture donation: ${paid.outcome}`);
+    }
+    return { id: started.donation.id, token: started.accessToken, providerRef };
+  };
+  const donation = await donate(null);
+  const pending = await donate(null, false, false);
+  const mine = role === 'anonymous' ? undefined : await donate(ids[role], true);
+  const usersDonation = await donate(ids.user, true);
+  const { ackCode } = await recordDisbursement(
+    db,
+    orgId,
+    projectId,
+    ids.owner,
+    {
+      amount: 2000,
+      currency: 'CNY',
+      budgetLineId: line.id,
+      beneficiaryId: payee.id,
+      purpose: 'Textbooks, grade 2',
+      date: now.toISOString().slice(0, 10),
+      evidence: [{ sha256: file.sha256, kind: 'invoice' }],
+    },
+    now,
+  );
+  return {
+    projectId,
+    draftId,
+    budgetLineId: line.id,
+    beneficiaryId: payee.id,
+    fileSha: file.sha256,
+    donation,
+    pending,
+    mine,
+    usersDonation,
+    ackCode,
+  };
+}
+
+/** The provider's signed "succeeded" callback for the fixture's pending donation. */
+const webhooks = new WeakMap<Fixture, { body: string; headers: Record<string, string> }>();
+function webhookFor(f: Fixture) {
+  let signed = webhooks.get(f);
+  if (!signed) {
+    signed = signSandboxCallback(
+      testSandboxSecret,
+      {
+        kind: 'payment.succeeded',
+        providerRef: f.money!.pending.providerRef,
+        donationId: f.money!.pending.id,
+        amount: 5000,
+        currency: 'CNY',
+      },
+      new Date(),
+    );
+    webhooks.set(f, signed);
+  }
+  return signed;
 }
 
 async function clientFor(role: Role): Promise<Client> {
@@ -263,7 +625,7 @@ describe('the route × role matrix', () => {
         const client = await clientFor(role);
         const [method, pattern] = c.route.split(' ') as [string, string];
         const url = c.path ? c.path(f) : pattern.replace(':orgId', f.orgId);
-        const res = await client.request(method as 'GET', url, c.body?.());
+        const res = await client.request(method as 'GET', url, c.body?.(f), c.headers?.(f));
         got[role] = res.statusCode;
       }
       expect(got).toEqual(c.expect);

@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { Client, createStaff, sampleOrg, type TestApp } from './app.js';
+import { checkBooks } from '../../src/books/check-books.js';
+import { startDonation } from '../../src/donations/create-donation.js';
+import {
+  accessToken,
+  hashToken,
+  newDonorSecret,
+  shardOf,
+} from '../../src/donations/donor-secret.js';
+import { applyPaymentEvent, creditDonation } from '../../src/donations/payment-events.js';
+import type { PaymentEventKind } from '../../src/payments/provider.js';
+import { type SandboxCallbackEvent, signSandboxCallback } from '../../src/payments/sandbox.js';
+import { FUND_SHARDS } from '../../src/projects/money.js';
+import { Client, createStaff, sampleOrg, type TestApp, testSandboxSecret } from './app.js';
 
 /** A one-page PDF and a 1×1 PNG: real files, small enough to inline. */
 export const samplePdf = Buffer.from(
@@ -129,4 +141,265 @@ export async function drainLog(t: TestApp) {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the log did not drain');
+}
+
+/**
+ * Sends the payment provider's signed callback for a donation through the real webhook route,
+ * as the provider's server would: `kind` and, unless overridden, the donation's own payment
+ * reference, amount and currency. Returns the route's answer.
+ */
+export async function providerCallback(
+  t: TestApp,
+  kind: PaymentEventKind,
+  donationId: string,
+  overrides: Partial<SandboxCallbackEvent> & { secret?: string; at?: Date } = {},
+) {
+  const d = await t.database.db
+    .selectFrom('donations')
+    .select(['provider_ref', 'amount', 'currency'])
+    .where('id', '=', donationId)
+    .executeTakeFirstOrThrow();
+  const { secret = testSandboxSecret, at = t.app.clock(), ...event } = overrides;
+  const signed = signSandboxCallback(
+    secret,
+    {
+      kind,
+      providerRef: d.provider_ref!,
+      donationId,
+      amount: Number(d.amount),
+      currency: d.currency,
+      ...event,
+    },
+    at,
+  );
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/payments/webhooks/sandbox',
+    payload: signed.body,
+    headers: signed.headers,
+  });
+}
+
+/**
+ * `count` paid guest donations of `amount` fen each, made one after the other (so paid in
+ * this order) through the same domain functions the routes call: startDonation, then the
+ * provider's succeeded event through applyPaymentEvent. Thousands in seconds, where HTTP
+ * round trips would take minutes. Returns their ids, oldest first.
+ */
+export async function paidDonationsDirect(
+  t: TestApp,
+  projectId: string,
+  count: number,
+  amount: number,
+): Promise<string[]> {
+  const db = t.database.db;
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const now = t.app.clock();
+    const started = await startDonation(
+      db,
+      t.app.payments,
+      {
+        projectId,
+        amount,
+        currency: 'CNY',
+        frequency: 'once',
+        anonymous: true,
+        email: `bulk${i}@example.org`,
+        userId: null,
+        idempotencyKey: randomUUID(),
+      },
+      now,
+    );
+    const { provider_ref } = await db
+      .selectFrom('donations')
+      .select('provider_ref')
+      .where('id', '=', started.donation.id)
+      .executeTakeFirstOrThrow();
+    const paid = await applyPaymentEvent(
+      db,
+      'sandbox',
+      {
+        eventId: `evt_bulk_${randomUUID()}`,
+        kind: 'payment.succeeded',
+        providerRef: provider_ref!,
+        donationId: started.donation.id,
+        amount,
+        currency: 'CNY',
+        occurredAt: now,
+      },
+      now,
+    );
+    if (paid.outcome !== 'credited') throw new Error(`donation ${i}: ${paid.outcome}`);
+    ids.push(started.donation.id);
+  }
+  return ids;
+}
+
+/** Records a disbursement through the API as `client`; returns the raw answer. */
+export function disburse(
+  client: Client,
+  p: { orgId: string; projectId: string; budgetLineId: string },
+  body: {
+    amount: number;
+    beneficiaryId: string;
+    evidence: string[];
+    date?: string;
+    currency?: string;
+    purpose?: string;
+  },
+) {
+  return client.post(`/api/orgs/${p.orgId}/projects/${p.projectId}/disbursements`, {
+    amount: body.amount,
+    currency: body.currency ?? 'CNY',
+    budgetLineId: p.budgetLineId,
+    beneficiaryId: body.beneficiaryId,
+    purpose: body.purpose ?? 'Textbooks',
+    date: body.date ?? client.app.clock().toISOString().slice(0, 10),
+    evidence: body.evidence.map((sha256) => ({ sha256, kind: 'invoice' })),
+  });
+}
+
+/** Waits for the log, replays it, and expects the books and the database to agree in full. */
+export async function expectBooksAgree(t: TestApp) {
+  await drainLog(t);
+  const check = await checkBooks(t.database.db);
+  expect(check.violations).toEqual([]);
+  expect(check.invariants).toEqual([]);
+  expect(check.differences).toEqual([]);
+  return check.books;
+}
+
+/**
+ * Everything money-related in the store, to show a refused request changed nothing: row
+ * counts, every balance and allocation, donation states, and the events queued or logged.
+ */
+export async function moneySnapshot(t: TestApp) {
+  const db = t.database.db;
+  const count = (table: CountedTable) =>
+    db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n));
+  const tables = [
+    'projects',
+    'project_budget_lines',
+    'beneficiaries',
+    'donations',
+    'recurring_donations',
+    'disbursements',
+    'disbursement_evidence',
+    'allocations',
+    'files',
+    'project_events',
+  ] as const satisfies readonly CountedTable[];
+  const counts = Object.fromEntries(
+    await Promise.all(tables.map(async (table) => [table, await count(table)] as const)),
+  );
+  const [funds, donations, projects, lines, outbox, entries] = await Promise.all([
+    db
+      .selectFrom('project_funds')
+      .select(['project_id', 'shard', 'raised', 'refunded', 'balance', 'donations'])
+      .orderBy('project_id')
+      .orderBy('shard')
+      .execute(),
+    db
+      .selectFrom('donations')
+      .select(['id', 'status', 'allocated', 'paid_seq'])
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('projects')
+      .select(['id', 'status', 'title', 'goal_amount', 'disbursed', 'updated_at'])
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('project_budget_lines')
+      .select(['id', 'project_id', 'label', 'amount', 'removed', 'position'])
+      .orderBy('id')
+      .execute(),
+    count('ledger_outbox'),
+    count('ledger_entries'),
+  ]);
+  const stored: string[] = [];
+  for await (const sha of t.app.files.list()) stored.push(sha);
+  // Queued and logged events together: the sequencer may move one from one to the other.
+  return { counts, funds, donations, projects, lines, events: outbox + entries, stored };
+}
+
+type CountedTable =
+  | 'projects'
+  | 'project_budget_lines'
+  | 'beneficiaries'
+  | 'donations'
+  | 'recurring_donations'
+  | 'disbursements'
+  | 'disbursement_evidence'
+  | 'allocations'
+  | 'files'
+  | 'project_events'
+  | 'ledger_outbox'
+  | 'ledger_entries';
+
+/**
+ * Like paidDonationsDirect for thousands: the pending rows are written in a few INSERTs (as
+ * startDonation writes them) and credited by the real credit path (creditDonation: shard,
+ * paidSeq, donation.received) a hundred per transaction. Returns their ids, oldest first.
+ */
+export async function paidDonationsBulk(
+  t: TestApp,
+  projectId: string,
+  count: number,
+  amount: number,
+): Promise<string[]> {
+  const db = t.database.db;
+  const { org_id } = await db
+    .selectFrom('projects')
+    .select('org_id')
+    .where('id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  const ids = Array.from({ length: count }, () => randomUUID());
+  const now = t.app.clock();
+  for (let i = 0; i < count; i += 500) {
+    await db
+      .insertInto('donations')
+      .values(
+        ids.slice(i, i + 500).map((id) => {
+          const secret = newDonorSecret();
+          return {
+            id,
+            project_id: projectId,
+            org_id,
+            amount,
+            currency: 'CNY',
+            status: 'pending' as const,
+            donor_email: 'bulk@example.org',
+            anonymous: true,
+            idempotency_key: `bulk-${id}`,
+            request_hash: 'bulk',
+            provider: 'sandbox',
+            provider_ref: `sbx_bulk_${id}`,
+            shard: shardOf(id, FUND_SHARDS),
+            donor_secret: secret,
+            access_token_hash: hashToken(accessToken(secret)),
+            created_at: now,
+          };
+        }),
+      )
+      .execute();
+  }
+  for (let i = 0; i < count; i += 100) {
+    await db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('donations')
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + 100))
+        .forUpdate()
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const id of ids.slice(i, i + 100)) await creditDonation(tx, byId.get(id)!, now);
+    });
+  }
+  return ids;
 }
