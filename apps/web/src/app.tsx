@@ -35,6 +35,11 @@ const DonationPage = lazy(() =>
   import('./pages/projects/donation-page').then((m) => ({ default: m.DonationPage })),
 );
 
+// So does the public receipt page.
+const ReceiptPage = lazy(() =>
+  import('./pages/projects/receipt-page').then((m) => ({ default: m.ReceiptPage })),
+);
+
 /**
  * Routes:
  *   /                        what Goodtrace is
@@ -56,6 +61,7 @@ const DonationPage = lazy(() =>
  *   /projects/:id/donate     donate (guest with email, or signed in)
  *   /donate/pay/:donationId  the sandbox checkout (test money), ?token=
  *   /donations/:donationId   the donor's page: receipts checked in the browser, the trace
+ *   /receipts/:donationId    the public receipt (the PDF's QR code): checked in the browser
  */
 export function App() {
   return (
@@ -135,6 +141,14 @@ export function App() {
                 element={
                   <Suspense fallback={<Loading />}>
                     <DonationPage />
+                  </Suspense>
+                }
+              />
+              <Route
+                path="receipts/:donationId"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <ReceiptPage />
                   </Suspense>
                 }
               />

@@ -772,6 +772,31 @@ export const en = {
     'The payment provider could not be reached; nothing was charged. Try again.',
   'error.monthly_not_active': 'This monthly donation is not active.',
   'error.invalid_token': 'This link is not valid.',
+  // public receipt page
+  'publicReceipt.title': 'Donation receipt',
+  'publicReceipt.eyebrow': 'Donation receipt',
+  'publicReceipt.lead':
+    'Anyone with this link can check this receipt. It names no one; everything below is checked in your browser against the public log.',
+  'publicReceipt.pending':
+    'The payment is confirmed; its receipt is being added to the public log…',
+  'publicReceipt.fact': 'This donation is on the public log',
+  'publicReceipt.notVerified':
+    'This receipt does not match the public log: do not rely on the amount or details shown.',
+  'publicReceipt.details': 'On the log',
+  'publicReceipt.project': 'Project',
+  'publicReceipt.viewProject': 'View the project',
+  'publicReceipt.at': 'Received',
+  'publicReceipt.receiptId': 'Receipt ID',
+  'publicReceipt.logIndex': 'Log entry',
+  'publicReceipt.treeSize': 'Tree size',
+  'publicReceipt.commitment': 'Donor commitment',
+  'publicReceipt.commitmentExplain':
+    'The SHA-256 of a secret only the donor holds joined with this receipt ID. It says nothing about who gave; only the donor’s secret opens it, to show the donation is theirs.',
+  'publicReceipt.files': 'Receipt files',
+  'publicReceipt.cli': 'Verify it yourself, with no need to trust this page:',
+  'publicReceipt.notFoundTitle': 'No receipt with this ID',
+  'publicReceipt.notFoundBody':
+    'Check the link or scan the QR code again. A receipt exists once a donation has been paid.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -736,4 +736,26 @@ export const zhCN: Messages = {
   'error.payment_provider_unavailable': '无法连接支付机构，未产生扣款。请重试。',
   'error.monthly_not_active': '这项月捐未在进行中。',
   'error.invalid_token': '此链接无效。',
+  // public receipt page
+  'publicReceipt.title': '捐款凭证',
+  'publicReceipt.eyebrow': '捐款凭证',
+  'publicReceipt.lead':
+    '任何拿到此链接的人都可以核验这张凭证。它不含任何人的身份；以下每一项都在你的浏览器中对照公开账本核验。',
+  'publicReceipt.pending': '支付已确认，凭证正在写入公开账本……',
+  'publicReceipt.fact': '这笔捐款已记入公开账本',
+  'publicReceipt.notVerified': '这张凭证与公开账本不符：请勿相信页面显示的金额或详情。',
+  'publicReceipt.details': '账本记录',
+  'publicReceipt.project': '项目',
+  'publicReceipt.viewProject': '查看项目',
+  'publicReceipt.at': '到账时间',
+  'publicReceipt.receiptId': '凭证编号',
+  'publicReceipt.logIndex': '账本条目',
+  'publicReceipt.treeSize': '树大小',
+  'publicReceipt.commitment': '捐款人承诺值',
+  'publicReceipt.commitmentExplain':
+    '由只有捐款人持有的密钥与本凭证编号计算出的 SHA-256。它不透露捐款人是谁；只有捐款人的密钥能打开它，证明这笔捐款属于自己。',
+  'publicReceipt.files': '凭证文件',
+  'publicReceipt.cli': '无需信任本页，自行核验：',
+  'publicReceipt.notFoundTitle': '没有这个编号的凭证',
+  'publicReceipt.notFoundBody': '请检查链接或重新扫描二维码。捐款支付成功后才会有凭证。',
 };

@@ -147,9 +147,7 @@ function Donations({ projectId }: { projectId: string }) {
                 <p className="muted small">
                   <time dateTime={d.paidAt}>{dates.dateTime(d.paidAt)}</time>
                   {d.status === 'refunded' && ` · ${t('project.refunded')}`} ·{' '}
-                  <a href={`/api/receipts/${d.receiptId}`} target="_blank" rel="noopener">
-                    {t('project.receipt')}
-                  </a>
+                  <Link to={`/receipts/${d.receiptId}`}>{t('project.receipt')}</Link>
                 </p>
               </li>
             ))}
