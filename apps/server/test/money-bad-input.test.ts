@@ -376,13 +376,11 @@ const cases: BadCase[] = [
     code: 'file_type_mismatch',
   },
   {
-    // Known gap: docs/errors.md promises file_too_large (with details.maxBytes) here, but the
-    // upload route's bodyLimit (apps/server/src/files/routes.ts) answers before the file store
-    // sees the bytes, so the generic body_too_large comes back. Reported, not fixed here.
+    // Stopped by the body limit while streaming, answered with the files' own code.
     name: `evidence over EVIDENCE_MAX_BYTES (${EVIDENCE_MAX_BYTES})`,
     send: () => uploadA(bigPng, 'image/png'),
     status: 413,
-    code: 'body_too_large',
+    code: 'file_too_large',
   },
   {
     name: 'empty evidence',

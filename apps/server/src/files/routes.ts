@@ -23,6 +23,17 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
     (_req, body, done) => done(null, body),
   );
 
+  // An upload over the limit is stopped while streaming (Fastify's body limit); answer it with
+  // the files' own code, as for any other refused file. The parent handler formats it.
+  app.setErrorHandler((err: { code?: string }, _request, _reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      throw new AppError('file_too_large', `Evidence files are at most ${store.maxBytes} bytes.`, {
+        maxBytes: store.maxBytes,
+      });
+    }
+    throw err;
+  });
+
   async function save(
     request: FastifyRequest,
     uploadedBy: string | null,
