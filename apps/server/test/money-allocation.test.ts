@@ -262,6 +262,25 @@ describe('FIFO allocation of donations to disbursements', () => {
     await expectBooksAgree(t);
   });
 
+  it('a partial refund notice does not refund the whole donation; the full refund, when it comes, does', async () => {
+    const { project } = await spendableProject();
+    const [a] = await paidDonationsDirect(t, project.id, 1, 5000);
+    const before = await moneySnapshot(t);
+    // Stripe's charge.refunded carries the amount refunded so far: ¥10 of ¥50 here.
+    const partial = await providerCallback(t, 'payment.refunded', a!, { amount: 1000 });
+    expect([partial.statusCode, partial.json().outcome]).toEqual([200, 'amount_mismatch']);
+    const disputedInUsd = await providerCallback(t, 'payment.disputed', a!, { currency: 'USD' });
+    expect(disputedInUsd.json().outcome).toBe('amount_mismatch');
+    expect(await moneySnapshot(t)).toEqual(before);
+    expect(await logged('donation.refunded', 'donationId', a!)).toEqual([]);
+    const full = await providerCallback(t, 'payment.refunded', a!, { amount: 5000 });
+    expect(full.json().outcome).toBe('refunded');
+    expect(await projectPage(project.id)).toMatchObject({
+      flow: { raised: 5000, refunded: 5000, unspent: 0 },
+    });
+    await expectBooksAgree(t);
+  });
+
   it('a donation refunded once cannot be refunded again', async () => {
     const { project } = await spendableProject();
     const [a] = await paidDonationsDirect(t, project.id, 1, 700);

@@ -103,6 +103,11 @@ async function apply(
       return 'failed';
     case 'payment.refunded':
     case 'payment.disputed':
+      // Only the whole amount leaves the books (a refund is all or nothing on the log); a
+      // partial refund (Stripe's charge.refunded carries the amount refunded so far) is left
+      // for support rather than logged publicly as a full one.
+      if (event.amount !== fen(d.amount) || event.currency.toUpperCase() !== d.currency)
+        return 'amount_mismatch';
       try {
         await refundDonation(
           tx,
