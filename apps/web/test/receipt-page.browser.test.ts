@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Database } from '../../server/src/db/database.js';
 import { startTestApp, type TestApp, testLogOrigin } from '../../server/test/support/app.js';
-import { createTestDatabase, type Database } from '../../server/test/support/database.js';
+import { createTestDatabase } from '../../server/test/support/database.js';
 import {
   drainLog,
   paidDonation,

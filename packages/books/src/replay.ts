@@ -321,6 +321,10 @@ export class Replay {
           };
         })
       : [];
+    if (data.currency !== 'CNY') {
+      this.violate(index, 'wrong_currency', `disbursement ${id} is in ${String(data.currency)}`);
+      return;
+    }
     const p = this.project(index, data);
     if (!p) return;
     if (this.disbursements.has(id)) {

@@ -249,3 +249,14 @@ describe('replaying the books from the log', () => {
     ]);
   });
 });
+
+describe('currency on the log', () => {
+  it('flags a disbursement in another currency and changes no balance for it', () => {
+    index = 0;
+    const usd = disbursed('x', 500, [{ donationId: 'a', amount: 500 }]);
+    usd.event.data.currency = 'USD';
+    const books = replayBooks([published(), donation('a', 1000, 1), usd]);
+    expect(books.violations.map((v) => v.code)).toEqual(['wrong_currency']);
+    expect(books.projects.get(P)!.unspent).toBe(1000);
+  });
+});
