@@ -2,10 +2,10 @@
 // code: openDatabase, migrateToLatest, initLogState, Sequencer, appendEvent, inclusionProof, with
 // the node:crypto provider installed as the server does. Figures and analysis: docs/PERFORMANCE.md.
 //
-//   npm run bench -w apps/server            1,000,000 entries per store (about 6 minutes)
-//   BENCH_ENTRIES=200000 npm run bench …    shorter
-//   BENCH_MULTI_ROW=1 npm run bench …       appendEvents: one multi-row INSERT per transaction
-//                                           (and the baseline likewise)
+//   npm run bench:ledger -w apps/server           1,000,000 entries per store (about 6 minutes)
+//   BENCH_ENTRIES=200000 npm run bench:ledger …   shorter
+//   BENCH_MULTI_ROW=1 npm run bench:ledger …      appendEvents: one multi-row INSERT per
+//                                                 transaction (and the baseline likewise)
 //
 // Per store, on a fresh database (PGlite in a temp folder; a new goodtrace_bench_<time> database
 // on PostgreSQL at BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres —
@@ -18,7 +18,7 @@
 //              Sequencer runs, from an empty log: the clock stops when the signed tree size
 //              reaches ENTRIES. The ratio compares the first BASELINE entries with the baseline;
 //              the rate of each 100,000-entry stretch shows whether appending slows as the log
-//              grows. CPU per event is this process's plus the PostgreSQL server's (/proc).
+//              grows. CPU per event is this process's plus the bench database's backends' (/proc).
 //   latency    outbox commit (the appender's COMMIT returned) → the sequencer's COMMIT that gave
 //              the event its index returned, for every 20th transaction's events.
 //   proofs     BENCH_PROOFS (2,000) inclusion proofs from the stored tiles (tile-store.ts) for
@@ -26,7 +26,7 @@
 //              then the whole API answer (read.ts getInclusionProof) for the same indexes.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -109,23 +109,36 @@ function donation(n: number): LedgerEvent {
 
 // ---- CPU accounting -------------------------------------------------------------------------
 
-/** CPU seconds used so far by this process, and by the local PostgreSQL server's processes. */
+/**
+ * The PostgreSQL backends serving the bench's database, by pid. The server may be shared (other
+ * test runs use it at the same time), so only these are counted, not every `postgres` process:
+ * the WAL writer, checkpointer and other databases' backends are left out.
+ */
+const backends = new Map<number, number>();
+async function trackBackends(db: Kysely<DB>): Promise<void> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database()`.execute(db);
+  for (const r of rows) if (!backends.has(r.pid)) backends.set(r.pid, 0);
+}
+
+/**
+ * CPU seconds used so far by this process, and by the bench database's PostgreSQL backends. A
+ * backend that has exited (the pool closes idle connections) keeps the CPU it was last seen with.
+ */
 function cpuNow(): { node: number; pg: number } {
   const u = process.cpuUsage();
   let pg = 0;
   const tick = 100; // USER_HZ on Linux
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const close = stat.lastIndexOf(')');
-        if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
-        const f = stat.slice(close + 2).split(' ');
-        pg += (Number(f[11]) + Number(f[12])) / tick;
-      } catch {}
-    }
-  } catch {}
+  for (const [pid, last] of backends) {
+    let used = last;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used = (Number(f[11]) + Number(f[12])) / tick;
+      backends.set(pid, used);
+    } catch {}
+    pg += used;
+  }
   return { node: (u.user + u.system) / 1e6, pg };
 }
 
@@ -275,6 +288,12 @@ async function bench(store: Store): Promise<Figures> {
       queued_at timestamptz not null default clock_timestamp())`.execute(db);
     const enc = new TextEncoder();
     say(`baseline: ${BASELINE.toLocaleString()} plain inserts…`);
+    // A pool connection opened during a run is counted from its start (its CPU then was ~0).
+    const tracking =
+      store.name === 'PostgreSQL'
+        ? setInterval(() => void trackBackends(db).catch(() => {}), 200)
+        : undefined;
+    if (store.name === 'PostgreSQL') await trackBackends(db);
     let cpu0 = cpuNow();
     let t0 = performance.now();
     const baselineRows = (tx: Kysely<DB>, first: number, count: number) =>
@@ -366,6 +385,7 @@ async function bench(store: Store): Promise<Figures> {
     await sequencer.stop();
     const sequencedRate = ENTRIES / ((end - t0) / 1000);
     const sequencedCpu = cpuPer(cpu0, ENTRIES);
+    clearInterval(tracking);
     // The part of the run the baseline compares with: the first BASELINE entries.
     const comparable = firstPart!.size / ((firstPart!.at - t0) / 1000);
     say(`sequenced ${Math.round(sequencedRate)}/s`);
