@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isUniqueViolation } from '../db/errors.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -78,6 +78,10 @@ export async function startDonation(
   if (!r.userId && !r.email) throw new AppError('guest_email_required');
   const hash = requestHash(r);
 
+  if (r.frequency === 'once') {
+    const created = await createOnce(db, provider, r, hash, now);
+    if (created) return created;
+  }
   let row = await findByKey(db, r.idempotencyKey);
   if (!row) {
     const project = await db
@@ -146,6 +150,57 @@ export async function startDonation(
   return withPayment(db, provider, row, r, false);
 }
 
+/**
+ * The common case — a one-off donation with a key never seen — in one statement instead of a
+ * look-up, a transaction and a re-read: the row is inserted only if the project is published,
+ * and a key already taken inserts nothing (ON CONFLICT DO NOTHING, which also settles two
+ * racing retries). Whenever nothing was inserted, startDonation goes on as before, so retries
+ * and refusals are answered exactly as they always were.
+ */
+async function createOnce(
+  db: Kysely<DB>,
+  provider: PaymentProvider,
+  r: DonationRequest,
+  hash: string,
+  now: Date,
+): Promise<DonationStarted | undefined> {
+  const id = randomUUID();
+  const secret = newDonorSecret();
+  const { rows } = await sql<{ title: string }>`
+    with p as (
+      select org_id, title from projects where id = ${r.projectId} and status = 'published'
+    ), d as (
+      insert into donations (id, project_id, org_id, amount, currency, status, donor_user_id,
+        donor_email, display_name, anonymous, message, idempotency_key, request_hash, provider,
+        shard, donor_secret, access_token_hash, created_at)
+      select ${id}::uuid, ${r.projectId}::uuid, p.org_id, ${r.amount}::bigint, ${CURRENCY},
+        'pending', ${r.userId}::uuid, ${r.email?.toLowerCase() ?? null}::text,
+        ${r.displayName?.trim() || null}::text, ${r.anonymous}::boolean, ${r.message?.trim() || null}::text,
+        ${r.idempotencyKey}, ${hash}, ${provider.name}, ${shardOf(id, FUND_SHARDS)}::smallint,
+        ${secret}::bytea, ${hashToken(accessToken(secret))}, ${now}::timestamptz
+      from p
+      on conflict (idempotency_key) do nothing
+      returning id
+    )
+    select p.title from d, p`.execute(db);
+  if (rows.length === 0) return undefined;
+  const row: Row = {
+    id,
+    project_id: r.projectId,
+    amount: String(r.amount),
+    currency: CURRENCY,
+    status: 'pending',
+    request_hash: hash,
+    provider: provider.name,
+    provider_ref: null,
+    checkout_url: null,
+    client_secret: null,
+    donor_secret: secret,
+    recurring_id: null,
+  };
+  return withPayment(db, provider, row, r, true, rows[0]!.title);
+}
+
 function findByKey(db: Kysely<DB>, key: string) {
   return db
     .selectFrom('donations')
@@ -176,21 +231,26 @@ async function withPayment(
   row: Row,
   r: DonationRequest,
   created: boolean,
+  projectTitle?: string,
 ): Promise<DonationStarted> {
   let { provider_ref, checkout_url, client_secret } = row;
   if (!provider_ref && row.status === 'pending') {
-    const title = await db
-      .selectFrom('projects')
-      .select('title')
-      .where('id', '=', row.project_id)
-      .executeTakeFirstOrThrow();
+    const title =
+      projectTitle ??
+      (
+        await db
+          .selectFrom('projects')
+          .select('title')
+          .where('id', '=', row.project_id)
+          .executeTakeFirstOrThrow()
+      ).title;
     let start: Awaited<ReturnType<PaymentProvider['createPayment']>>;
     try {
       start = await provider.createPayment({
         donationId: row.id,
         amount: Number(row.amount),
         currency: CURRENCY,
-        description: `Goodtrace donation to ${title.title}`,
+        description: `Goodtrace donation to ${title}`,
         idempotencyKey: `donation-${row.id}`,
         email: r.email?.toLowerCase() ?? null,
       });
@@ -199,18 +259,21 @@ async function withPayment(
       throw err;
     }
     ({ providerRef: provider_ref, checkoutUrl: checkout_url, clientSecret: client_secret } = start);
-    await db
+    const stored = await db
       .updateTable('donations')
       .set({ provider_ref, checkout_url, client_secret })
       .where('id', '=', row.id)
       .where('provider_ref', 'is', null)
-      .execute();
+      .returning(['provider_ref', 'checkout_url', 'client_secret'])
+      .executeTakeFirst();
     // A racing retry may have stored its payment first: answer with the one that was kept.
-    ({ provider_ref, checkout_url, client_secret } = await db
-      .selectFrom('donations')
-      .select(['provider_ref', 'checkout_url', 'client_secret'])
-      .where('id', '=', row.id)
-      .executeTakeFirstOrThrow());
+    ({ provider_ref, checkout_url, client_secret } =
+      stored ??
+      (await db
+        .selectFrom('donations')
+        .select(['provider_ref', 'checkout_url', 'client_secret'])
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow()));
   }
   return {
     created,

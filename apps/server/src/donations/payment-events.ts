@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -34,41 +34,74 @@ export async function applyPaymentEvent(
   now: Date,
 ): Promise<{ outcome: PaymentOutcome; donationId: string | null }> {
   return db.transaction().execute(async (tx) => {
-    const fresh = await tx
-      .insertInto('payment_events')
-      .values({
-        provider,
-        event_id: event.eventId,
-        kind: event.kind,
-        donation_id: null,
-        outcome: 'pending',
-      })
-      .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    if (!fresh) return { outcome: 'duplicate' as const, donationId: null };
-
+    const recordCallback = (q: QueryCreator<DB>) =>
+      q
+        .insertInto('payment_events')
+        .values({
+          provider,
+          event_id: event.eventId,
+          kind: event.kind,
+          donation_id: null,
+          outcome: 'pending',
+        })
+        .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
+        .returning('event_id');
+    const duplicate = { outcome: 'duplicate' as const, donationId: null };
     let query = tx
       .selectFrom('donations')
       .selectAll()
       .where('provider', '=', provider)
       .where('provider_ref', '=', event.providerRef);
     if (event.donationId) query = query.where('id', '=', event.donationId);
+
+    let donation: DonationRow | undefined;
     if (event.kind === 'payment.refunded' || event.kind === 'payment.disputed') {
+      if (!(await recordCallback(tx).executeTakeFirst())) return duplicate;
       // Money leaving the project takes the shard locks first, as a disbursement does, and the
       // donation's lock after them: the same order everywhere, so the two never deadlock.
       const target = await query.executeTakeFirst();
       if (target) await lockAllShards(tx, target.project_id);
+      donation = await query.forUpdate().executeTakeFirst();
+    } else {
+      // A payment's callback locks only its donation, so recording the callback (a replay
+      // records nothing) and taking that lock are one statement. Its WITH part always runs.
+      const found = await tx
+        .with('recorded', recordCallback)
+        .selectFrom('donations')
+        .selectAll('donations')
+        .select((eb) => eb.exists(eb.selectFrom('recorded').select('event_id')).as('fresh'))
+        .where('provider', '=', provider)
+        .where('provider_ref', '=', event.providerRef)
+        .$if(!!event.donationId, (q) => q.where('id', '=', event.donationId))
+        .forUpdate('donations')
+        .executeTakeFirst();
+      if (found) {
+        const { fresh, ...row } = found;
+        if (!fresh) return duplicate;
+        donation = row;
+      } else {
+        // No such donation: the row this statement recorded is still 'pending' (rows already
+        // settled by earlier deliveries never are), which tells a first delivery from a replay.
+        const mine = await tx
+          .selectFrom('payment_events')
+          .select('outcome')
+          .where('provider', '=', provider)
+          .where('event_id', '=', event.eventId)
+          .executeTakeFirstOrThrow();
+        if (mine.outcome !== 'pending') return duplicate;
+      }
     }
-    const donation = await query.forUpdate().executeTakeFirst();
 
     const outcome = donation ? await apply(tx, donation, event, now) : 'unknown_donation';
-    await tx
-      .updateTable('payment_events')
-      .set({ outcome, donation_id: donation?.id ?? null })
-      .where('provider', '=', provider)
-      .where('event_id', '=', event.eventId)
-      .execute();
+    // A credit records its outcome with its last write (creditDonation).
+    if (outcome !== 'credited') {
+      await tx
+        .updateTable('payment_events')
+        .set({ outcome, donation_id: donation?.id ?? null })
+        .where('provider', '=', provider)
+        .where('event_id', '=', event.eventId)
+        .execute();
+    }
     return { outcome, donationId: donation?.id ?? null };
   });
 }
@@ -87,7 +120,7 @@ async function apply(
       if (d.status !== 'pending') return 'not_pending';
       if (event.amount !== fen(d.amount) || event.currency.toUpperCase() !== d.currency)
         return 'amount_mismatch';
-      await creditDonation(tx, d, now);
+      await creditDonation(tx, d, now, { provider: d.provider, eventId: event.eventId });
       return 'credited';
     case 'payment.failed':
       if (d.status !== 'pending') return 'not_pending';
@@ -130,8 +163,16 @@ async function apply(
  * in the FIFO order (paidSeq) only after holding that shard — see docs/money.md for why — and
  * queues `donation.received`.
  */
-export async function creditDonation(tx: Kysely<DB>, d: DonationRow, now: Date): Promise<void> {
-  await tx
+export async function creditDonation(
+  tx: Kysely<DB>,
+  d: DonationRow,
+  now: Date,
+  /** The provider's callback that paid it: its outcome is recorded in the same statement. */
+  callback?: { provider: string; eventId: string },
+): Promise<void> {
+  // RETURNING is computed once the shard row is updated, that is with its lock held: the
+  // place in the FIFO order is still drawn after the shard, in the same round trip.
+  const { seq } = await tx
     .updateTable('project_funds')
     .set((eb) => ({
       raised: eb('raised', '+', d.amount),
@@ -140,10 +181,8 @@ export async function creditDonation(tx: Kysely<DB>, d: DonationRow, now: Date):
     }))
     .where('project_id', '=', d.project_id)
     .where('shard', '=', d.shard)
-    .execute();
-  const { seq } = await sql<{ seq: string }>`select nextval('donation_paid_seq')::text as seq`
-    .execute(tx)
-    .then((r) => r.rows[0]!);
+    .returning(sql<string>`nextval('donation_paid_seq')::text`.as('seq'))
+    .executeTakeFirstOrThrow();
   const outboxId = await appendEvent(
     tx,
     donationReceivedEvent(
@@ -159,11 +198,23 @@ export async function creditDonation(tx: Kysely<DB>, d: DonationRow, now: Date):
       now,
     ),
   );
-  await tx
-    .updateTable('donations')
-    .set({ status: 'paid', paid_seq: seq, paid_at: now, outbox_id: outboxId })
-    .where('id', '=', d.id)
-    .execute();
+  const paid = { status: 'paid', paid_seq: seq, paid_at: now, outbox_id: outboxId } as const;
+  if (callback) {
+    await tx
+      .with('recorded', (q) =>
+        q
+          .updateTable('payment_events')
+          .set({ outcome: 'credited', donation_id: d.id })
+          .where('provider', '=', callback.provider)
+          .where('event_id', '=', callback.eventId),
+      )
+      .updateTable('donations')
+      .set(paid)
+      .where('id', '=', d.id)
+      .execute();
+  } else {
+    await tx.updateTable('donations').set(paid).where('id', '=', d.id).execute();
+  }
   if (d.recurring_id) {
     await tx
       .updateTable('recurring_donations')

@@ -10,7 +10,7 @@ import { renderReceiptPdf } from '../receipts/receipt-pdf.js';
 import { startDonation } from './create-donation.js';
 import { listMyDonations, stopMonthly } from './my-donations.js';
 import { applyPaymentEvent } from './payment-events.js';
-import { getDonorDonation, getTrace } from './queries.js';
+import { getCheckoutDonation, getDonorDonation, getTrace } from './queries.js';
 
 const DonationIdParams = Type.Object({ donationId: Uuid });
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
@@ -310,23 +310,17 @@ export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const provider = app.payments;
       if (provider.name !== 'sandbox')
         throw new AppError('not_found', 'The sandbox provider is not in use.');
-      const d = await getDonorDonation(app.db, request.params.donationId, {
-        token: request.body.token,
-      }).catch(() => {
+      const { donationId } = request.params;
+      const row = await getCheckoutDonation(app.db, donationId, request.body.token).catch(() => {
         throw new AppError('invalid_token');
       });
-      const row = await app.db
-        .selectFrom('donations')
-        .select(['provider_ref', 'amount', 'currency'])
-        .where('id', '=', d.id)
-        .executeTakeFirstOrThrow();
       if (!row.provider_ref)
         throw new AppError('not_found', 'This donation has no sandbox payment.');
       const { body, headers } = provider.signCallback(
         {
           kind: request.body.outcome === 'succeeded' ? 'payment.succeeded' : 'payment.failed',
           providerRef: row.provider_ref,
-          donationId: d.id,
+          donationId,
           amount: Number(row.amount),
           currency: row.currency,
         },
@@ -345,7 +339,7 @@ export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
         );
         throw new AppError('internal');
       }
-      return { ...(res.json() as object), donationId: d.id };
+      return { ...(res.json() as object), donationId };
     },
   );
 };
