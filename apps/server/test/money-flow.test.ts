@@ -242,4 +242,26 @@ describe('a yuan followed from the donor to the beneficiary', () => {
     const mine = (await donor.get('/api/my/donations')).json();
     expect(mine.items.map((d: { monthly: string }) => d.monthly)).toEqual(['stopped', 'stopped']);
   });
+
+  it('a project past its end date takes no more donations', async () => {
+    const { project } = await publishedProject(t, {
+      startDate: '2025-01-01',
+      endDate: '2025-12-31',
+    });
+    for (const frequency of ['once', 'monthly']) {
+      const res = await new Client(t.app).request(
+        'POST',
+        `/api/projects/${project.id}/donations`,
+        { amount: 1000, currency: 'CNY', email: 'late@example.org', frequency },
+        { 'idempotency-key': `ended-${frequency}-${Date.now()}` },
+      );
+      expect([res.statusCode, errorCode(res)]).toEqual([409, 'project_not_open']);
+    }
+    const rows = await t.database.db
+      .selectFrom('donations')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .execute();
+    expect(rows).toEqual([]);
+  });
 });

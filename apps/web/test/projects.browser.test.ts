@@ -232,10 +232,13 @@ describe('a guest donor', () => {
     ]) {
       await phonePage.goto(path);
       await phonePage.getByRole('heading', { level: 1 }).waitFor();
-      await phonePage
-        .getByRole('status')
-        .filter({ hasText: '加载中' })
-        .waitFor({ state: 'detached' });
+      // Several panels load at once: wait until none still says it is loading.
+      await phonePage.waitForFunction(
+        () =>
+          ![...document.querySelectorAll('[role="status"]')].some((e) =>
+            e.textContent?.includes('加载中'),
+          ),
+      );
       expect(await pageWidth(phonePage), path).toBeLessThanOrEqual(375);
     }
     await shot(phonePage, 'phone-donate-zh-CN');

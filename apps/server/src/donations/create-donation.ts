@@ -91,6 +91,9 @@ export async function startDonation(
       .executeTakeFirst();
     if (!project) throw new AppError('not_found', 'No such project.');
     if (project.status !== 'published') throw new AppError('project_not_open');
+    if (project.end_date < lastOpenDay(now)) {
+      throw new AppError('project_not_open', `This project ended on ${project.end_date}.`);
+    }
     const id = randomUUID();
     const secret = newDonorSecret();
     try {
@@ -168,7 +171,8 @@ async function createOnce(
   const secret = newDonorSecret();
   const { rows } = await sql<{ title: string }>`
     with p as (
-      select org_id, title from projects where id = ${r.projectId} and status = 'published'
+      select org_id, title from projects
+      where id = ${r.projectId} and status = 'published' and end_date >= ${lastOpenDay(now)}::date
     ), d as (
       insert into donations (id, project_id, org_id, amount, currency, status, donor_user_id,
         donor_email, display_name, anonymous, message, idempotency_key, request_hash, provider,
@@ -199,6 +203,14 @@ async function createOnce(
     recurring_id: null,
   };
   return withPayment(db, provider, row, r, true, rows[0]!.title);
+}
+
+/**
+ * The earliest end date a project may have and still take donations now: its last day counts
+ * until it is over everywhere (UTC−12 is the last zone to leave a day).
+ */
+function lastOpenDay(now: Date): string {
+  return new Date(now.getTime() - 12 * 3_600_000).toISOString().slice(0, 10);
 }
 
 function findByKey(db: Kysely<DB>, key: string) {

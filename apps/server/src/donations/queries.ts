@@ -1,9 +1,7 @@
-import { createReceipt, type LedgerEvent } from '@goodtrace/ledger';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { withCosignatures } from '../ledger/read.js';
-import { inclusionProof } from '../ledger/tile-store.js';
+import { getReceipts } from '../ledger/read.js';
 import { fen } from '../projects/money.js';
 import { listDisbursements } from '../spending/queries.js';
 import { donorCommitment, tokenMatches } from './donor-secret.js';
@@ -173,68 +171,6 @@ export async function getCheckoutDonation(db: Kysely<DB>, donationId: string, to
 }
 
 /**
- * Ledger receipts for several events in a few round trips, by the rule getReceipt
- * (ledger/read.ts) applies to one: null while an event is still queued, otherwise its entry,
- * an inclusion proof and the newest checkpoint covering it, preferring one witnesses cosigned.
- * Per event, getReceipt makes five or six queries one after the other; a trace needs one
- * receipt per fact it shows.
- */
-async function receiptsOf(db: Kysely<DB>, outboxIds: (string | null)[]) {
-  const ids = [...new Set(outboxIds.filter((id): id is string => id !== null))];
-  if (ids.length === 0) return outboxIds.map(() => null);
-  // One statement, one snapshot: an event is either still queued or in the entries, never
-  // seen in neither while the sequencer moves it.
-  const [{ rows: entries }, sizes] = await Promise.all([
-    sql<{ id: string; idx: string | null; leaf: Uint8Array | null }>`
-      select q.id::text as id, e.idx, e.leaf
-      from unnest(${ids}::bigint[]) as q(id)
-      left join ledger_entries e on e.outbox_id = q.id
-      where not exists (select from ledger_outbox o where o.id = q.id)`.execute(db),
-    db
-      .selectFrom('ledger_state')
-      .select((eb) => [
-        'tree_size',
-        eb
-          .selectFrom('ledger_cosignatures')
-          .select((c) => c.fn.max('tree_size').as('m'))
-          .as('cosigned'),
-      ])
-      .where('id', '=', 1)
-      .executeTakeFirstOrThrow(),
-  ]);
-  const current = Number(sizes.tree_size);
-  const cosigned = sizes.cosigned === null ? 0 : Number(sizes.cosigned);
-  const sizeFor = (index: number) => (cosigned > index ? cosigned : current);
-  const found = entries.filter((e) => e.idx !== null);
-  const needed = [...new Set(found.map((e) => sizeFor(Number(e.idx))))];
-  const [notes, proofs] = await Promise.all([
-    Promise.all(
-      needed.map(async (size) => {
-        const row = await db
-          .selectFrom('ledger_checkpoints')
-          .select('checkpoint')
-          .where('tree_size', '=', String(size))
-          .executeTakeFirstOrThrow();
-        return [size, await withCosignatures(db, size, row.checkpoint)] as const;
-      }),
-    ).then((pairs) => new Map(pairs)),
-    Promise.all(found.map((e) => inclusionProof(db, Number(e.idx), sizeFor(Number(e.idx))))),
-  ]);
-  const byId = new Map(
-    found.map((e, i) => {
-      const index = Number(e.idx);
-      const event = JSON.parse(new TextDecoder().decode(e.leaf!)) as LedgerEvent;
-      const checkpoint = notes.get(sizeFor(index))!;
-      return [
-        e.id,
-        createReceipt({ event, leafIndex: index, inclusionProof: proofs[i]!, checkpoint }),
-      ] as const;
-    }),
-  );
-  return outboxIds.map((id) => (id === null ? null : (byId.get(id) ?? null)));
-}
-
-/**
  * "Where did my money go": the donation with its receipt, each allocation to a disbursement
  * with that disbursement's receipt (the event part that lists this donation), evidence and the
  * beneficiary's confirmation with its receipt, and what is still unspent. Each receipt lets
@@ -260,7 +196,7 @@ export async function getTrace(db: Kysely<DB>, donationId: string, access: Donor
       )
     : [];
   const byId = new Map(disbursements.map((d) => [d.id, d]));
-  const [donationReceipt, ...rest] = await receiptsOf(db, [
+  const [donationReceipt, ...rest] = await getReceipts(db, [
     donation.outboxId,
     ...allocations.flatMap((a) => [
       a.outbox_id,

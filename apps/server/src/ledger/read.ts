@@ -101,9 +101,9 @@ export async function getConsistencyProof(db: Kysely<DB>, from: number, to?: num
   return { from, to: newSize, proof: proof.map(encodeBase64), oldCheckpoint, newCheckpoint };
 }
 
-export type ReceiptLookup =
-  | { status: 'pending' }
-  | { status: 'complete'; receipt: ReturnType<typeof createReceipt> };
+export type Receipt = ReturnType<typeof createReceipt>;
+
+export type ReceiptLookup = { status: 'pending' } | { status: 'complete'; receipt: Receipt };
 
 /**
  * The receipt for an event put on the log by appendEvent: pending until it is sequenced,
@@ -120,28 +120,66 @@ export async function getReceipt(db: Kysely<DB>, outboxId: string): Promise<Rece
     .where('id', '=', outboxId)
     .executeTakeFirst();
   if (queued) return { status: 'pending' };
-  const entry = await db
+  const [receipt] = await getReceipts(db, [outboxId]);
+  if (!receipt) throw new AppError('not_found', `No log event ${outboxId}.`);
+  return { status: 'complete', receipt };
+}
+
+/**
+ * Receipts for several events at once (a donor's trace needs a handful): one per id, in the
+ * same order, null for an event not (yet) on the log. Each covers its event with the newest
+ * cosigned checkpoint beyond it, else the current one; a checkpoint shared by several receipts
+ * is read once.
+ */
+export async function getReceipts(
+  db: Kysely<DB>,
+  outboxIds: (string | null)[],
+): Promise<(Receipt | null)[]> {
+  const ids = [...new Set(outboxIds.filter((id): id is string => id !== null))];
+  if (ids.length === 0) return outboxIds.map(() => null);
+  const entries = await db
     .selectFrom('ledger_entries')
-    .select(['idx', 'leaf'])
-    .where('outbox_id', '=', outboxId)
-    .executeTakeFirst();
-  if (!entry) throw new AppError('not_found', `No log event ${outboxId}.`);
-  const index = Number(entry.idx);
-  const cosigned = await db
-    .selectFrom('ledger_cosignatures')
-    .select('tree_size')
-    .where('tree_size', '>', entry.idx)
-    .orderBy('tree_size', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const size = cosigned ? Number(cosigned.tree_size) : await currentSize(db);
-  const [checkpoint, proof] = await Promise.all([
-    checkpointOfSize(db, size).then((note) => withCosignatures(db, size, note)),
-    inclusionProof(db, index, size),
+    .select(['outbox_id', 'idx', 'leaf'])
+    .where('outbox_id', 'in', ids)
+    .execute();
+  if (entries.length === 0) return outboxIds.map(() => null);
+  // Read after the entries, so the state is at least as new: every entry found is inside
+  // the tree size read here (the sequencer commits entries and size together).
+  const sizes = await db
+    .selectFrom('ledger_state')
+    .select((eb) => [
+      'tree_size',
+      eb
+        .selectFrom('ledger_cosignatures')
+        .select((c) => c.fn.max('tree_size').as('m'))
+        .as('cosigned'),
+    ])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
+  const current = Number(sizes.tree_size);
+  const cosigned = sizes.cosigned === null ? 0 : Number(sizes.cosigned);
+  const sizeFor = (index: number) => (cosigned > index ? cosigned : current);
+  const needed = [...new Set(entries.map((e) => sizeFor(Number(e.idx))))];
+  const [notes, proofs] = await Promise.all([
+    Promise.all(
+      needed.map(
+        async (size) =>
+          [size, await withCosignatures(db, size, await checkpointOfSize(db, size))] as const,
+      ),
+    ).then((pairs) => new Map(pairs)),
+    Promise.all(entries.map((e) => inclusionProof(db, Number(e.idx), sizeFor(Number(e.idx))))),
   ]);
-  const event = JSON.parse(new TextDecoder().decode(entry.leaf)) as LedgerEvent;
-  return {
-    status: 'complete',
-    receipt: createReceipt({ event, leafIndex: index, inclusionProof: proof, checkpoint }),
-  };
+  const decoder = new TextDecoder();
+  const byId = new Map(
+    entries.map((e, i) => {
+      const index = Number(e.idx);
+      const event = JSON.parse(decoder.decode(e.leaf)) as LedgerEvent;
+      const checkpoint = notes.get(sizeFor(index))!;
+      return [
+        e.outbox_id,
+        createReceipt({ event, leafIndex: index, inclusionProof: proofs[i]!, checkpoint }),
+      ] as const;
+    }),
+  );
+  return outboxIds.map((id) => (id === null ? null : (byId.get(id) ?? null)));
 }
