@@ -235,7 +235,7 @@ describe('a guest donor', () => {
       // Several panels load at once: wait until none still says it is loading.
       await phonePage.waitForFunction(
         () =>
-          ![...document.querySelectorAll('[role="status"]')].some((e) =>
+          !Array.from(document.querySelectorAll('[role="status"]')).some((e) =>
             e.textContent?.includes('加载中'),
           ),
       );
