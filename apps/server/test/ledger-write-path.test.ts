@@ -5,6 +5,7 @@ import {
   rootHash,
   TILE_WIDTH,
   tilesForSize,
+  verifyInclusion,
 } from '@goodtrace/ledger';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -13,7 +14,7 @@ import type { Database } from '../src/db/database.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { appendEvent } from '../src/ledger/append-event.js';
 import { initLogState, LogStateError, Sequencer } from '../src/ledger/sequencer.js';
-import { appendTiles, readTiles } from '../src/ledger/tile-store.js';
+import { appendTiles, inclusionProof, readTiles } from '../src/ledger/tile-store.js';
 import { createTestDatabase } from './support/database.js';
 
 // The sequencer's write path at the level of its SQL: tiles grown in place without being read
@@ -125,5 +126,37 @@ describe('the sequencer write path', () => {
              (select count(*) from ledger_outbox) as outbox,
              (select count(*) from ledger_entries) as entries`.execute(database.db);
     expect(rows[0]).toEqual({ size: '1000', outbox: '10', entries: '1000' });
+  });
+});
+
+describe('proofs over cached tiles', () => {
+  it('a proof built from cached full tiles equals the one read from the database, and verifies', async () => {
+    // Three full level-0 tiles (the test above left the last, partial tile damaged on purpose).
+    const size = 3 * TILE_WIDTH;
+    const leaves = await database.db
+      .selectFrom('ledger_entries')
+      .select('leaf')
+      .where('idx', '<', String(size))
+      .orderBy('idx')
+      .execute();
+    const leafHashes = leaves.map((l) => hashLeaf(l.leaf));
+    const root = rootHash(leafHashes);
+    for (const index of [0, TILE_WIDTH - 1, TILE_WIDTH, 2 * TILE_WIDTH + 3, size - 1]) {
+      const first = await inclusionProof(database.db, index, size); // fills the cache
+      const cached = await inclusionProof(database.db, index, size);
+      // A transaction never reads or fills the cache.
+      const fromDb = await database.db
+        .transaction()
+        .execute((tx) => inclusionProof(tx, index, size));
+      expect(cached).toEqual(fromDb);
+      expect(first).toEqual(fromDb);
+      verifyInclusion({
+        leafHash: leafHashes[index]!,
+        index,
+        treeSize: size,
+        proof: cached,
+        rootHash: root,
+      });
+    }
   });
 });

@@ -30,8 +30,49 @@ export async function readTiles(
 }
 
 /**
+ * Full tiles never change once written (the log only grows), so proofs keep the most recently
+ * used ones in memory: a donor's trace asks for several proofs over the same few tiles.
+ * Per database handle, and never inside a transaction, whose writes may still roll back.
+ */
+const FULL_TILE_BYTES = TILE_WIDTH * HASH;
+const CACHED_TILES = 2048; // 16 MiB
+const fullTiles = new WeakMap<Kysely<DB>, Map<string, Uint8Array>>();
+
+function tileCache(db: Kysely<DB>): Map<string, Uint8Array> | undefined {
+  if (db.isTransaction) return undefined;
+  let cache = fullTiles.get(db);
+  if (!cache) fullTiles.set(db, (cache = new Map()));
+  return cache;
+}
+
+async function readTilesCached(db: Kysely<DB>, tiles: Tile[]): Promise<Map<string, Uint8Array>> {
+  const cache = tileCache(db);
+  const found = new Map<string, Uint8Array>();
+  const missing: Tile[] = [];
+  for (const t of tiles) {
+    const key = `${t.level}/${t.index}`;
+    const hit = cache?.get(key);
+    if (hit) {
+      cache!.delete(key); // most recently used goes last
+      cache!.set(key, hit);
+      found.set(key, hit);
+    } else {
+      missing.push(t);
+    }
+  }
+  for (const [key, data] of await readTiles(db, missing)) {
+    found.set(key, data);
+    if (cache && data.length === FULL_TILE_BYTES) {
+      cache.set(key, data);
+      if (cache.size > CACHED_TILES) cache.delete(cache.keys().next().value!);
+    }
+  }
+  return found;
+}
+
+/**
  * A HashAt over the stored tiles for a tree of `treeSize`: every tile the prover asks for
- * in one synchronous burst is fetched with a single query.
+ * in one synchronous burst is fetched with a single query (full tiles from memory when cached).
  */
 export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
   let pending: { tile: Tile; resolve: (d: Uint8Array) => void; reject: (e: unknown) => void }[] =
@@ -40,7 +81,7 @@ export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
     const batch = pending;
     pending = [];
     try {
-      const found = await readTiles(
+      const found = await readTilesCached(
         db,
         batch.map((p) => p.tile),
       );
