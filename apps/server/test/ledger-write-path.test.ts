@@ -147,7 +147,7 @@ describe('proofs over cached tiles', () => {
       // A transaction never reads or fills the cache.
       const fromDb = await database.db
         .transaction()
-        .execute((tx) => inclusionProof(tx, index, size));
+        .execute(async (tx) => inclusionProof(tx, index, size));
       expect(cached).toEqual(fromDb);
       expect(first).toEqual(fromDb);
       verifyInclusion({

@@ -41,7 +41,10 @@ const fullTiles = new WeakMap<Kysely<DB>, Map<string, Uint8Array>>();
 function tileCache(db: Kysely<DB>): Map<string, Uint8Array> | undefined {
   if (db.isTransaction) return undefined;
   let cache = fullTiles.get(db);
-  if (!cache) fullTiles.set(db, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    fullTiles.set(db, cache);
+  }
   return cache;
 }
 
