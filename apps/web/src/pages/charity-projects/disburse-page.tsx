@@ -125,7 +125,7 @@ function DisburseForm({
     e.preventDefault();
     const found: Partial<Record<Field, FieldError>> = {};
     const parsed = parseYuan(amount);
-    if ('error' in parsed) found.amount = { key: yuanErrorKey[parsed.error] };
+    if (!parsed.ok) found.amount = { key: yuanErrorKey[parsed.reason] };
     else if (parsed.fen > project.unspent) found.amount = { key: 'cp.error.insufficient_funds' };
     if (!budgetLineId) found.budgetLineId = { key: 'validation.required' };
     if (!beneficiaryId) found.beneficiaryId = { key: 'validation.required' };
@@ -136,7 +136,7 @@ function DisburseForm({
     else if (date > latestPaymentDate()) found.date = { key: 'cp.disburse.futureDate' };
     if (evidence.done.length === 0) found.evidence = { key: 'cp.disburse.evidenceRequired' };
     setErrors(found);
-    if (Object.keys(found).length > 0 || 'error' in parsed) {
+    if (Object.keys(found).length > 0 || !parsed.ok) {
       setFormError(t('validation.fixFields'));
       return;
     }

@@ -107,7 +107,7 @@ function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
   }
   if (!v.cause) found.cause = msg('validation.required');
   const goal = parseYuan(v.goal);
-  if ('error' in goal) found.goal = msg(yuanErrorKey[goal.error]);
+  if (!goal.ok) found.goal = msg(yuanErrorKey[goal.reason]);
   if (!v.startDate) found.startDate = msg('validation.required');
   if (!v.endDate) found.endDate = msg('validation.required');
   else if (v.startDate && v.endDate < v.startDate) found.endDate = msg('cp.form.endBeforeStart');
@@ -122,10 +122,10 @@ function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
     else if (seen.has(label.toLowerCase())) found[`${row.key}.label`] = msg('cp.form.lineTwice');
     seen.add(label.toLowerCase());
     const amount = parseYuan(row.yuan);
-    if ('error' in amount) found[`${row.key}.amount`] = msg(yuanErrorKey[amount.error]);
+    if (!amount.ok) found[`${row.key}.amount`] = msg(yuanErrorKey[amount.reason]);
     else budget.push({ ...(row.id ? { id: row.id } : {}), label, amount: amount.fen });
   }
-  if (Object.keys(found).length > 0 || 'error' in goal) return { errors: found };
+  if (Object.keys(found).length > 0 || !goal.ok) return { errors: found };
   return {
     errors: found,
     input: {

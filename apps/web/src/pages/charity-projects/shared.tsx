@@ -27,10 +27,10 @@ export function useMoneyErrors() {
 
 /** Why a typed amount was refused, as a message key. */
 export const yuanErrorKey: Record<YuanError, MessageKey> = {
-  required: 'validation.required',
+  empty: 'validation.required',
   format: 'cp.yuan.format',
-  tooSmall: 'cp.yuan.tooSmall',
-  tooLarge: 'cp.yuan.tooLarge',
+  too_small: 'cp.yuan.tooSmall',
+  too_large: 'cp.yuan.tooLarge',
 };
 
 /**
