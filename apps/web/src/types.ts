@@ -173,7 +173,7 @@ export interface ProjectSummary {
   startDate: string;
   endDate: string;
   coverUrl: string | null;
-  status: string;
+  status: 'draft' | 'published' | 'closed';
   publishedAt: string | null;
 }
 

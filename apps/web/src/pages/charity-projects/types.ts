@@ -3,38 +3,14 @@
  * (apps/server/src/projects/queries.ts, beneficiaries.ts, spending/*). Amounts are fen.
  */
 
-export type ProjectStatus = 'draft' | 'published' | 'closed';
+import type { Money, ProjectSummary } from '../../types';
+
+// The project shapes are the donor side's (src/types.ts); the same API answers both.
+export type { Money, ProjectSummary } from '../../types';
+export type ProjectStatus = ProjectSummary['status'];
 export type BeneficiaryKind = 'school' | 'person' | 'supplier';
 export type EvidenceKind = 'invoice' | 'receipt' | 'photo';
 export type EvidenceMediaType = 'application/pdf' | 'image/jpeg' | 'image/png';
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
-
-/** An item of GET /api/orgs/:orgId/projects. */
-export interface ProjectSummary {
-  id: string;
-  orgId: string;
-  orgName: string;
-  title: string;
-  summary: string;
-  cause: string;
-  city: string;
-  region: string;
-  goal: Money;
-  raised: number;
-  spent: number;
-  confirmed: number;
-  unspent: number;
-  donations: number;
-  startDate: string;
-  endDate: string;
-  coverUrl: string | null;
-  status: ProjectStatus;
-  publishedAt: string | null;
-}
 
 export interface BudgetLine {
   id: string;
