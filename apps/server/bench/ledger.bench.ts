@@ -201,7 +201,9 @@ async function postgresStore(): Promise<Store | string> {
     open: () => openDatabase({ kind: 'postgres', url: url.href }),
     async cleanup() {
       try {
-        await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
+        // BENCH_KEEP_DB=1 keeps it to look at afterwards (plans, proofs); drop it yourself.
+        if (process.env.BENCH_KEEP_DB === '1') console.error(`kept database ${name}`);
+        else await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
       } finally {
         await admin.close();
       }

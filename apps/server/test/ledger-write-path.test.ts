@@ -1,7 +1,10 @@
 import {
   CompactRange,
   generateSignerKey,
+  hashFromTileData,
   hashLeaf,
+  proveConsistency,
+  proveInclusion,
   rootHash,
   TILE_WIDTH,
   tilesForSize,
@@ -11,10 +14,16 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.js';
+import { up as addMidNodes } from '../src/db/migrations/2026-11-26-05-tile-mid-nodes.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { appendEvent } from '../src/ledger/append-event.js';
 import { initLogState, LogStateError, Sequencer } from '../src/ledger/sequencer.js';
-import { appendTiles, inclusionProof, readTiles } from '../src/ledger/tile-store.js';
+import {
+  appendTiles,
+  consistencyProof,
+  inclusionProof,
+  readTiles,
+} from '../src/ledger/tile-store.js';
 import { createTestDatabase } from './support/database.js';
 
 // The sequencer's write path at the level of its SQL: tiles grown in place without being read
@@ -71,13 +80,22 @@ describe('the sequencer write path', () => {
     const leaves = rows.map((r) => hashLeaf(r.leaf));
     const stored = await readTiles(database.db, tilesForSize(1000));
     for (const t of tilesForSize(1000)) {
-      const data = stored.get(`${t.level}/${t.index}`);
-      expect(data?.length, `tile ${t.level}/${t.index}`).toBe(t.width * 32);
+      const tile = stored.get(`${t.level}/${t.index}`);
+      expect(tile?.data.length, `tile ${t.level}/${t.index}`).toBe(t.width * 32);
+      // One mid node per 16 hashes, each the root of those 16.
+      expect(tile?.mid.length, `tile ${t.level}/${t.index} mid`).toBe(
+        Math.floor(t.width / 16) * 32,
+      );
+      for (let m = 0; m < Math.floor(t.width / 16); m++) {
+        expect(tile!.mid.subarray(m * 32, m * 32 + 32)).toEqual(
+          hashFromTileData(tile!.data, m * 16, 16),
+        );
+      }
     }
     // Level 0 holds the leaf hashes themselves.
     const tile0 = stored.get('0/0')!;
     for (let i = 0; i < TILE_WIDTH; i++) {
-      expect(tile0.subarray(i * 32, i * 32 + 32)).toEqual(leaves[i]);
+      expect(tile0.data.subarray(i * 32, i * 32 + 32)).toEqual(leaves[i]);
     }
     const range = new CompactRange();
     range.append(leaves);
@@ -88,6 +106,47 @@ describe('the sequencer write path', () => {
       .executeTakeFirstOrThrow();
     expect(state.tree_size).toBe('1000');
     expect(new Uint8Array(state.root_hash)).toEqual(range.root());
+  });
+
+  it('proofs from the stored tiles and their mid nodes equal proofs from the leaves, at every size', async () => {
+    const leaves = (
+      await sql<{ leaf: Uint8Array }>`select leaf from ledger_entries order by idx`.execute(
+        database.db,
+      )
+    ).rows.map((r) => hashLeaf(r.leaf));
+    // From the leaves alone: the reference.
+    const fromLeaves = (size: number) => (node: { level: number; index: number }) =>
+      rootHash(leaves.slice(node.index * 2 ** node.level, (node.index + 1) * 2 ** node.level));
+    // Sizes on and around the mid-node (16) and tile (256) boundaries, and the whole log.
+    for (const size of [1, 15, 16, 17, 31, 33, 255, 256, 257, 272, 511, 512, 513, 767, 1000]) {
+      const root = rootHash(leaves.slice(0, size));
+      for (const index of new Set([0, 15, 16, 100, 255, 256, 511, 700, size - 1])) {
+        if (index >= size) continue;
+        const proof = await inclusionProof(database.db, index, size);
+        expect(proof).toEqual(proveInclusion({ index, treeSize: size, hashAt: fromLeaves(size) }));
+        verifyInclusion({ leafHash: leaves[index]!, index, treeSize: size, proof, rootHash: root });
+      }
+      for (const old of [1, 16, 17, 256, 300]) {
+        if (old >= size) continue;
+        const proof = await consistencyProof(database.db, old, size);
+        expect(proof).toEqual(
+          proveConsistency({ oldSize: old, newSize: size, hashAt: fromLeaves(size) }),
+        );
+      }
+    }
+  });
+
+  it('the migration that added mid nodes computes, for a log written before it, the nodes the sequencer writes', async () => {
+    const before = await readTiles(database.db, tilesForSize(1000));
+    await sql`alter table ledger_tiles drop column mid`.execute(database.db);
+    await addMidNodes(database.db);
+    const after = await readTiles(database.db, tilesForSize(1000));
+    expect(after.size).toBe(before.size);
+    for (const [key, tile] of before) expect(after.get(key), key).toEqual(tile);
+    // And the table refuses mid nodes out of step with the hashes.
+    await expect(
+      sql`update ledger_tiles set mid = '' where level = 0 and idx = 0`.execute(database.db),
+    ).rejects.toThrow(/ledger_tiles_mid_width/);
   });
 
   it('appendTiles refuses to grow a tile that does not hold exactly the hashes before the new ones', async () => {

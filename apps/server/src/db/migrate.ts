@@ -3,6 +3,7 @@ import * as m20261126_01 from './migrations/2026-11-26-01-accounts-and-charities
 import * as m20261126_02 from './migrations/2026-11-26-02-ledger.js';
 import * as m20261126_03 from './migrations/2026-11-26-03-money.js';
 import * as m20261126_04 from './migrations/2026-11-26-04-ledger-write-path.js';
+import * as m20261126_05 from './migrations/2026-11-26-05-tile-mid-nodes.js';
 
 /**
  * Migrations are listed here rather than read from a folder, so they ship inside any
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26-02-ledger': m20261126_02,
   '2026-11-26-03-money': m20261126_03,
   '2026-11-26-04-ledger-write-path': m20261126_04,
+  '2026-11-26-05-tile-mid-nodes': m20261126_05,
 };
 
 export class MigrationError extends Error {

@@ -92,7 +92,10 @@ export interface LedgerEntriesTable {
 export interface LedgerTilesTable {
   level: number;
   idx: string;
+  /** The tile's hashes (tree level 8·level), as C2SP tlog-tiles serves them. */
   data: Uint8Array;
+  /** The nodes 4 levels above those: one per 16 hashes of `data` (tile-store.ts). */
+  mid: Generated<Uint8Array>;
 }
 
 export interface LedgerStateTable {

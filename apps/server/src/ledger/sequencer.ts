@@ -290,7 +290,8 @@ export class Sequencer {
       const range = CompactRange.fromBytes(new Uint8Array(compact_range));
       const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
       range.append(leafHashes, (level, index, hash) => {
-        if (level % 8 === 0) nodes.push({ level, index, hash });
+        // Tiles store tree levels 0, 8, 16, … and, beside them, 4, 12, 20, … (tile-store.ts).
+        if (level % 4 === 0) nodes.push({ level, index, hash });
       });
       const size = range.size;
       const root = range.root();

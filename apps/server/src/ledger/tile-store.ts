@@ -1,61 +1,82 @@
 import {
   type HashAt,
-  hashAtFromTiles,
+  hashFromTileData,
+  LedgerError,
   proveConsistency,
   proveInclusion,
   TILE_WIDTH,
   type Tile,
+  tileForNode,
 } from '@goodtrace/ledger';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 
 const HASH = 32;
 
+/**
+ * Each stored tile keeps, beside its 256 hashes (tree level 8·L, what C2SP tlog-tiles serves),
+ * the 16 nodes four levels above them ("mid" nodes, one per MID_SPAN hashes). A proof needs,
+ * per tile, one node of each height 0–7 above the tile's base; from the base hashes alone the
+ * tallest costs 127 SHA-256 calls and a tile 247, which made a proof in a 1,000,000-entry log
+ * ~2.6 ms of hashing. With the mid nodes no node costs more than 7 (docs/PERFORMANCE.md), for
+ * 1/16 more hash storage, written by the sequencer with the tile.
+ */
+export const MID_SPAN = 16;
+
+/** A stored tile as far as it has grown: its base hashes and the mid nodes they complete. */
+export interface StoredTile {
+  data: Uint8Array;
+  mid: Uint8Array;
+}
+
 /** Stored hash tiles by (level, index), as far as they have grown. */
 export async function readTiles(
   db: Kysely<DB>,
   tiles: { level: number; index: number }[],
-): Promise<Map<string, Uint8Array>> {
-  const found = new Map<string, Uint8Array>();
+): Promise<Map<string, StoredTile>> {
+  const found = new Map<string, StoredTile>();
   if (tiles.length === 0) return found;
   const rows = await db
     .selectFrom('ledger_tiles')
-    .select(['level', 'idx', 'data'])
+    .select(['level', 'idx', 'data', 'mid'])
     .where(
       sql<boolean>`(level, idx) in (${sql.join(tiles.map((t) => sql`(${t.level}::smallint, ${String(t.index)}::bigint)`))})`,
     )
     .execute();
-  for (const r of rows) found.set(`${r.level}/${r.idx}`, new Uint8Array(r.data));
+  for (const r of rows) {
+    found.set(`${r.level}/${r.idx}`, { data: new Uint8Array(r.data), mid: new Uint8Array(r.mid) });
+  }
   return found;
 }
 
 /**
- * Full tiles never change once written (the log only grows), so proofs keep the most recently
- * used ones in memory: a donor's trace asks for several proofs over the same few tiles.
- * Per database handle, and never inside a transaction, whose writes may still roll back.
+ * Stored tiles only ever grow (the sequencer appends to them and checks that they are
+ * contiguous), so a tile read once stays a true prefix of the tile forever: proofs keep the
+ * most recently used tiles in memory, full or partial, and read a tile again only when a
+ * proof needs more of it than the cached copy holds. Per database handle, and never inside a
+ * transaction, whose writes may still roll back.
  */
-const FULL_TILE_BYTES = TILE_WIDTH * HASH;
-const CACHED_TILES = 2048; // 16 MiB
-const fullTiles = new WeakMap<Kysely<DB>, Map<string, Uint8Array>>();
+const CACHED_TILES = 2048; // ≤ 17 MiB
+const tileCaches = new WeakMap<Kysely<DB>, Map<string, StoredTile>>();
 
-function tileCache(db: Kysely<DB>): Map<string, Uint8Array> | undefined {
+function tileCache(db: Kysely<DB>): Map<string, StoredTile> | undefined {
   if (db.isTransaction) return undefined;
-  let cache = fullTiles.get(db);
+  let cache = tileCaches.get(db);
   if (!cache) {
     cache = new Map();
-    fullTiles.set(db, cache);
+    tileCaches.set(db, cache);
   }
   return cache;
 }
 
-async function readTilesCached(db: Kysely<DB>, tiles: Tile[]): Promise<Map<string, Uint8Array>> {
+async function readTilesCached(db: Kysely<DB>, tiles: Tile[]): Promise<Map<string, StoredTile>> {
   const cache = tileCache(db);
-  const found = new Map<string, Uint8Array>();
+  const found = new Map<string, StoredTile>();
   const missing: Tile[] = [];
   for (const t of tiles) {
     const key = `${t.level}/${t.index}`;
     const hit = cache?.get(key);
-    if (hit) {
+    if (hit && hit.data.length >= t.width * HASH) {
       cache!.delete(key); // most recently used goes last
       cache!.set(key, hit);
       found.set(key, hit);
@@ -63,22 +84,32 @@ async function readTilesCached(db: Kysely<DB>, tiles: Tile[]): Promise<Map<strin
       missing.push(t);
     }
   }
-  for (const [key, data] of await readTiles(db, missing)) {
-    found.set(key, data);
-    if (cache && data.length === FULL_TILE_BYTES) {
-      cache.set(key, data);
+  for (const [key, tile] of await readTiles(db, missing)) {
+    found.set(key, tile);
+    if (cache) {
+      cache.delete(key);
+      cache.set(key, tile);
       if (cache.size > CACHED_TILES) cache.delete(cache.keys().next().value!);
     }
   }
   return found;
 }
 
+/** The node (start, count) of a tile's base level (count a power of two ≤ 128), from the tile. */
+function nodeFromTile(tile: StoredTile, start: number, count: number): Uint8Array {
+  if (count >= MID_SPAN) return hashFromTileData(tile.mid, start / MID_SPAN, count / MID_SPAN);
+  return hashFromTileData(tile.data, start, count);
+}
+
 /**
- * A HashAt over the stored tiles for a tree of `treeSize`: every tile the prover asks for
- * in one synchronous burst is fetched with a single query (full tiles from memory when cached).
+ * A HashAt over the stored tiles for a tree of `treeSize`: every tile the prover asks for in
+ * one synchronous burst is fetched with a single query (from memory when cached), and each
+ * node is hashed from the tile's mid nodes where it can be. Each tile is read at most once
+ * per HashAt, so make one per request.
  */
 export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
-  let pending: { tile: Tile; resolve: (d: Uint8Array) => void; reject: (e: unknown) => void }[] =
+  const tiles = new Map<string, Promise<StoredTile>>();
+  let pending: { tile: Tile; resolve: (t: StoredTile) => void; reject: (e: unknown) => void }[] =
     [];
   const flush = async () => {
     const batch = pending;
@@ -89,27 +120,41 @@ export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
         batch.map((p) => p.tile),
       );
       for (const p of batch) {
-        const data = found.get(`${p.tile.level}/${p.tile.index}`);
-        if (!data || data.length < p.tile.width * HASH) {
+        const stored = found.get(`${p.tile.level}/${p.tile.index}`);
+        if (!stored || stored.data.length < p.tile.width * HASH) {
           p.reject(
-            new Error(`tile ${p.tile.level}/${p.tile.index} (width ${p.tile.width}) is not stored`),
+            new LedgerError(
+              'hash_store',
+              `tile ${p.tile.level}/${p.tile.index} (width ${p.tile.width}) is not stored`,
+            ),
           );
         } else {
-          p.resolve(data.subarray(0, p.tile.width * HASH));
+          p.resolve(stored);
         }
       }
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      const failure =
+        err instanceof LedgerError
+          ? err
+          : new LedgerError('hash_store', `could not read tiles: ${(err as Error).message}`, {
+              cause: err,
+            });
+      for (const p of batch) p.reject(failure);
     }
   };
-  return hashAtFromTiles({
-    treeSize,
-    readTile: (tile) =>
-      new Promise<Uint8Array>((resolve, reject) => {
+  return (node) => {
+    const { tile, start, count } = tileForNode({ level: node.level, index: node.index, treeSize });
+    const key = `${tile.level}/${tile.index}`;
+    let stored = tiles.get(key);
+    if (!stored) {
+      stored = new Promise<StoredTile>((resolve, reject) => {
         if (pending.length === 0) queueMicrotask(flush);
         pending.push({ tile, resolve, reject });
-      }),
-  });
+      });
+      tiles.set(key, stored);
+    }
+    return stored.then((t) => nodeFromTile(t, start, count));
+  };
 }
 
 export function inclusionProof(db: Kysely<DB>, index: number, treeSize: number) {
@@ -127,18 +172,31 @@ export interface TileWrite {
   /** Position of the first new hash in the tile (the tile's width before this append). */
   start: number;
   hashes: Uint8Array[];
+  /** The tile's mid nodes (tree level 8·level + 4) this append completed, in order. */
+  mid?: Uint8Array[];
 }
 
-/** Groups the nodes an append completed into per-tile writes. Nodes arrive in order. */
+/**
+ * Groups the nodes an append completed (tree levels 8·L and 8·L + 4; CompactRange reports a
+ * node after the nodes below it) into per-tile writes. Nodes arrive in order.
+ */
 export function groupTileWrites(
   nodes: { level: number; index: number; hash: Uint8Array }[],
 ): TileWrite[] {
   const writes = new Map<string, TileWrite>();
   for (const n of nodes) {
-    const level = n.level / 8;
-    const tileIndex = Math.floor(n.index / TILE_WIDTH);
+    const level = Math.floor(n.level / 8);
+    const isMid = n.level % 8 === 4;
+    if (!isMid && n.level % 8 !== 0) continue;
+    const tileIndex = Math.floor((isMid ? n.index * MID_SPAN : n.index) / TILE_WIDTH);
     const key = `${level}/${tileIndex}`;
     let w = writes.get(key);
+    if (isMid) {
+      // The base hash that completes a mid node comes before it, in the same append.
+      if (!w) throw new Error(`mid node ${n.level}/${n.index} without its tile's hashes`);
+      (w.mid ??= []).push(n.hash);
+      continue;
+    }
     if (!w) {
       w = { level, index: tileIndex, start: n.index % TILE_WIDTH, hashes: [] };
       writes.set(key, w);
@@ -160,7 +218,8 @@ export interface TileMismatch {
 /**
  * Grows each tile by exactly its new hashes, in ONE statement and without reading the tiles
  * back: a write starting at 0 inserts the tile, any other appends to it in SQL
- * (`data || new`) only where the stored tile holds exactly `start` hashes. Returns the tiles
+ * (`data || new`) only where the stored tile holds exactly `start` hashes; its mid nodes grow
+ * with it (`mid || new`; a CHECK on the table keeps the two widths in step). Returns the tiles
  * that did not match (none, unless the stored log is not the one the caller extended; the
  * caller must then roll back). `alongside`, if given, is more `name as (…)` CTEs that run in
  * the same statement (the sequencer stores its checkpoint and tree head this way: one round
@@ -171,9 +230,9 @@ export async function appendTiles(
   writes: TileWrite[],
   alongside?: RawBuilder<unknown>,
 ): Promise<TileMismatch[]> {
-  const concat = (w: TileWrite) => {
-    const data = new Uint8Array(w.hashes.length * HASH);
-    for (const [i, h] of w.hashes.entries()) data.set(h, i * HASH);
+  const concat = (hashes: Uint8Array[] = []) => {
+    const data = new Uint8Array(hashes.length * HASH);
+    for (const [i, h] of hashes.entries()) data.set(h, i * HASH);
     return data;
   };
   const fresh = writes.filter((w) => w.start === 0);
@@ -182,17 +241,17 @@ export async function appendTiles(
   const done: RawBuilder<unknown>[] = [];
   if (fresh.length > 0) {
     parts.push(sql`inserted as (
-      insert into ledger_tiles (level, idx, data)
-      values ${sql.join(fresh.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${concat(w)}::bytea)`))}
+      insert into ledger_tiles (level, idx, data, mid)
+      values ${sql.join(fresh.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${concat(w.hashes)}::bytea, ${concat(w.mid)}::bytea)`))}
       on conflict (level, idx) do nothing
       returning level, idx)`);
     done.push(sql`select level, idx from inserted`);
   }
   if (grow.length > 0) {
     parts.push(sql`grown as (
-      update ledger_tiles t set data = t.data || v.data
-      from (values ${sql.join(grow.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${w.start}::int, ${concat(w)}::bytea)`))})
-        as v(level, idx, start, data)
+      update ledger_tiles t set data = t.data || v.data, mid = t.mid || v.mid
+      from (values ${sql.join(grow.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${w.start}::int, ${concat(w.hashes)}::bytea, ${concat(w.mid)}::bytea)`))})
+        as v(level, idx, start, data, mid)
       where t.level = v.level and t.idx = v.idx and length(t.data) = v.start * ${HASH}
       returning t.level, t.idx)`);
     done.push(sql`select level, idx from grown`);
@@ -215,7 +274,7 @@ export async function appendTiles(
   return missed.map((w) => ({
     level: w.level,
     index: w.index,
-    width: (stored.get(`${w.level}/${w.index}`)?.length ?? 0) / HASH,
+    width: (stored.get(`${w.level}/${w.index}`)?.data.length ?? 0) / HASH,
     expected: w.start,
   }));
 }
