@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /**
@@ -10,6 +10,12 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /**
+   * Server processes sharing the port (node:cluster): 1 runs the server in this process;
+   * more make it a primary that prepares the store once and forks that many workers.
+   * PostgreSQL only: embedded PGlite belongs to one process.
+   */
+  serverProcesses: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Folder for embedded storage (PGlite) and, later, evidence files and keys. */
   dataDir: string;
@@ -56,6 +62,12 @@ export interface LedgerConfig {
   /** File holding the signing key; created (0600) on first start if missing. */
   signerKeyFile: string;
   witnesses: WitnessConfig[];
+  /**
+   * Send checkpoints to the witnesses from this process. Not an environment variable: a
+   * cluster turns it off in all workers but one, because two clients of one witness each see
+   * the other's newer checkpoint there and take it for a fork.
+   */
+  witnessClient: boolean;
   /** Run the sequencer in this process (at most one is active per database anyway). */
   sequencer: boolean;
   /** Most outbox rows sequenced in one transaction. */
@@ -131,6 +143,18 @@ function databaseUrlVar(env: Env): string | undefined {
     throw new ConfigError('DATABASE_URL', `must start with postgres:// (got ${url.protocol}//)`);
   }
   return raw;
+}
+
+function serverProcessesVar(env: Env, databaseUrl: string | undefined): number {
+  const raw = env.SERVER_PROCESSES;
+  const n = raw === 'auto' ? availableParallelism() : intVar(env, 'SERVER_PROCESSES', 1, 1, 64);
+  if (!databaseUrl && (n > 1 || raw === 'auto')) {
+    throw new ConfigError(
+      'SERVER_PROCESSES',
+      `more than one server process needs PostgreSQL (DATABASE_URL): embedded PGlite can only be opened by one process, got "${raw}"`,
+    );
+  }
+  return n;
 }
 
 function originVar(env: Env): string {
@@ -231,10 +255,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
   const keyFile = env.LOG_SIGNER_KEY_FILE;
   const filesDir = env.FILES_DIR;
+  const databaseUrl = databaseUrlVar(env);
   return {
     env: nodeEnv,
     host: env.HOST || '0.0.0.0',
     port: intVar(env, 'PORT', 3000, 0, 65535),
+    serverProcesses: serverProcessesVar(env, databaseUrl),
     logLevel: oneOf(
       env,
       'LOG_LEVEL',
@@ -242,7 +268,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       'info',
     ),
     dataDir,
-    databaseUrl: databaseUrlVar(env),
+    databaseUrl,
     seedDemo,
     cookieSecure: boolVar(env, 'COOKIE_SECURE', production),
     trustProxy: boolVar(env, 'TRUST_PROXY', false),
@@ -260,6 +286,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       signerKey: env.LOG_SIGNER_KEY || undefined,
       signerKeyFile: keyFile ? resolve(cwd, keyFile) : join(dataDir, 'keys', 'log-signer.key'),
       witnesses: witnessesVar(env),
+      witnessClient: true,
       sequencer: boolVar(env, 'LEDGER_SEQUENCER', true),
       batchSize: intVar(env, 'LEDGER_BATCH_SIZE', 2000, 1, 10_000),
       pollMs: intVar(env, 'LEDGER_POLL_MS', 10, 1, 60_000),

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -12,6 +13,7 @@ describe('configuration from the environment', () => {
       seedDemo: true,
       cookieSecure: false,
       logLevel: 'info',
+      serverProcesses: 1,
     });
   });
 
@@ -46,6 +48,11 @@ describe('configuration from the environment', () => {
     ['PAYMENT_PROVIDER', 'paypal', /PAYMENT_PROVIDER: must be one of sandbox, stripe/],
     ['SANDBOX_PAYMENT_SECRET', 'short', /SANDBOX_PAYMENT_SECRET: must be at least 32/],
     ['ALLOW_SANDBOX_PAYMENTS', 'perhaps', /ALLOW_SANDBOX_PAYMENTS: must be true or false/],
+    ['SERVER_PROCESSES', 'many', /SERVER_PROCESSES: must be a whole number/],
+    ['SERVER_PROCESSES', '0', /SERVER_PROCESSES: must be between 1 and 64/],
+    ['SERVER_PROCESSES', '65', /SERVER_PROCESSES: must be between 1 and 64/],
+    ['SERVER_PROCESSES', '2', /SERVER_PROCESSES: more than one server process needs PostgreSQL/],
+    ['SERVER_PROCESSES', 'auto', /SERVER_PROCESSES: more than one server process needs PostgreSQL/],
   ])('a bad %s (%s) is refused with a message naming it', (name, value, message) => {
     let error: unknown;
     try {
@@ -85,6 +92,17 @@ describe('configuration from the environment', () => {
     expect(
       loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/goodtrace' }).databaseUrl,
     ).toBe('postgres://postgres@127.0.0.1:5432/goodtrace');
+  });
+
+  it('runs 1 to 64 server processes on PostgreSQL, or one per core with auto', () => {
+    const pg = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/goodtrace' };
+    expect(loadConfig(pg).serverProcesses).toBe(1);
+    expect(loadConfig({ ...pg, SERVER_PROCESSES: '2' }).serverProcesses).toBe(2);
+    expect(loadConfig({ ...pg, SERVER_PROCESSES: 'auto' }).serverProcesses).toBe(
+      availableParallelism(),
+    );
+    expect(loadConfig({ SERVER_PROCESSES: '1' }).serverProcesses).toBe(1);
+    expect(loadConfig(pg).ledger.witnessClient).toBe(true);
   });
 
   it('collects donations with the sandbox by default, its secret kept under the data folder', () => {

@@ -21,7 +21,7 @@ export class LedgerService {
   private constructor(
     readonly db: Kysely<DB>,
     readonly key: LogKey,
-    config: LedgerConfig,
+    private readonly config: LedgerConfig,
     log: FastifyBaseLogger,
     private readonly metrics: LedgerMetrics,
   ) {
@@ -58,7 +58,7 @@ export class LedgerService {
 
   start(): void {
     this.sequencer?.start();
-    this.witnesses.start();
+    if (this.config.witnessClient) this.witnesses.start();
   }
 
   async stop(): Promise<void> {
