@@ -1,8 +1,14 @@
-import { createReceipt, encodeBase64, hashLeaf, type LedgerEvent } from '@goodtrace/ledger';
-import type { Kysely } from 'kysely';
+import {
+  createReceipt,
+  encodeBase64,
+  type HashAt,
+  hashLeaf,
+  type LedgerEvent,
+} from '@goodtrace/ledger';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { consistencyProof, inclusionProof } from './tile-store.js';
+import { consistencyProof, inclusionProof, tileHashAt } from './tile-store.js';
 
 /** Reads of the log for the JSON API: entries, proofs and receipts. */
 
@@ -128,8 +134,9 @@ export async function getReceipt(db: Kysely<DB>, outboxId: string): Promise<Rece
 /**
  * Receipts for several events at once (a donor's trace needs a handful): one per id, in the
  * same order, null for an event not (yet) on the log. Each covers its event with the newest
- * cosigned checkpoint beyond it, else the current one; a checkpoint shared by several receipts
- * is read once.
+ * cosigned checkpoint beyond it, else the current one. Two round trips whatever the number of
+ * receipts: the entries with the tree size; then, side by side, the checkpoints with their
+ * cosignatures and the proofs (one tile query per tree size, shared by its proofs).
  */
 export async function getReceipts(
   db: Kysely<DB>,
@@ -137,44 +144,52 @@ export async function getReceipts(
 ): Promise<(Receipt | null)[]> {
   const ids = [...new Set(outboxIds.filter((id): id is string => id !== null))];
   if (ids.length === 0) return outboxIds.map(() => null);
+  // One statement, so one snapshot: every entry found is inside the tree size read with it
+  // (the sequencer commits entries and size together).
   const entries = await db
-    .selectFrom('ledger_entries')
-    .select(['outbox_id', 'idx', 'leaf'])
-    .where('outbox_id', 'in', ids)
-    .execute();
-  if (entries.length === 0) return outboxIds.map(() => null);
-  // Read after the entries, so the state is at least as new: every entry found is inside
-  // the tree size read here (the sequencer commits entries and size together).
-  const sizes = await db
-    .selectFrom('ledger_state')
+    .selectFrom('ledger_entries as e')
+    .innerJoin('ledger_state as s', (j) => j.on('s.id', '=', 1))
     .select((eb) => [
-      'tree_size',
+      'e.outbox_id',
+      'e.idx',
+      'e.leaf',
+      's.tree_size',
       eb
         .selectFrom('ledger_cosignatures')
         .select((c) => c.fn.max('tree_size').as('m'))
         .as('cosigned'),
     ])
-    .where('id', '=', 1)
-    .executeTakeFirstOrThrow();
-  const current = Number(sizes.tree_size);
-  const cosigned = sizes.cosigned === null ? 0 : Number(sizes.cosigned);
+    .where('e.outbox_id', 'in', ids)
+    .execute();
+  if (entries.length === 0) return outboxIds.map(() => null);
+  const current = Number(entries[0]!.tree_size);
+  const cosigned = entries[0]!.cosigned === null ? 0 : Number(entries[0]!.cosigned);
   const sizeFor = (index: number) => (cosigned > index ? cosigned : current);
-  const needed = [...new Set(entries.map((e) => sizeFor(Number(e.idx))))];
+  const hashAts = new Map<number, HashAt>();
+  const hashAtFor = (size: number) => {
+    let hashAt = hashAts.get(size);
+    if (!hashAt) {
+      hashAt = tileHashAt(db, size);
+      hashAts.set(size, hashAt);
+    }
+    return hashAt;
+  };
   const [notes, proofs] = await Promise.all([
+    checkpointsWithCosignatures(db, [...new Set(entries.map((e) => sizeFor(Number(e.idx))))]),
     Promise.all(
-      needed.map(
-        async (size) =>
-          [size, await withCosignatures(db, size, await checkpointOfSize(db, size))] as const,
-      ),
-    ).then((pairs) => new Map(pairs)),
-    Promise.all(entries.map((e) => inclusionProof(db, Number(e.idx), sizeFor(Number(e.idx))))),
+      entries.map((e) => {
+        const size = sizeFor(Number(e.idx));
+        return inclusionProof(db, Number(e.idx), size, hashAtFor(size));
+      }),
+    ),
   ]);
   const decoder = new TextDecoder();
   const byId = new Map(
     entries.map((e, i) => {
       const index = Number(e.idx);
       const event = JSON.parse(decoder.decode(e.leaf)) as LedgerEvent;
-      const checkpoint = notes.get(sizeFor(index))!;
+      const checkpoint = notes.get(sizeFor(index));
+      if (checkpoint === undefined) throw new AppError('log_size_unknown');
       return [
         e.outbox_id,
         createReceipt({ event, leafIndex: index, inclusionProof: proofs[i]!, checkpoint }),
@@ -182,4 +197,26 @@ export async function getReceipts(
     }),
   );
   return outboxIds.map((id) => (id === null ? null : (byId.get(id) ?? null)));
+}
+
+/** The signed checkpoints of these sizes, each followed by its cosignature lines, in one query. */
+async function checkpointsWithCosignatures(
+  db: Kysely<DB>,
+  sizes: number[],
+): Promise<Map<number, string>> {
+  const rows = await db
+    .selectFrom('ledger_checkpoints as c')
+    .select([
+      'c.tree_size',
+      'c.checkpoint',
+      sql<string[]>`array(select w.signature_line from ledger_cosignatures w
+        where w.tree_size = c.tree_size order by w.witness)`.as('lines'),
+    ])
+    .where(
+      'c.tree_size',
+      'in',
+      sizes.map((n) => String(n)),
+    )
+    .execute();
+  return new Map(rows.map((r) => [Number(r.tree_size), r.checkpoint + r.lines.join('')]));
 }

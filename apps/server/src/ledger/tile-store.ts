@@ -157,8 +157,14 @@ export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
   };
 }
 
-export function inclusionProof(db: Kysely<DB>, index: number, treeSize: number) {
-  return proveInclusion({ index, treeSize, hashAt: tileHashAt(db, treeSize) });
+/** `hashAt` may be shared by proofs for the same tree size: their tiles are then read together. */
+export function inclusionProof(
+  db: Kysely<DB>,
+  index: number,
+  treeSize: number,
+  hashAt: HashAt = tileHashAt(db, treeSize),
+) {
+  return proveInclusion({ index, treeSize, hashAt });
 }
 
 export function consistencyProof(db: Kysely<DB>, oldSize: number, newSize: number) {

@@ -44,19 +44,21 @@ export async function listDisbursements(
     ])
     .orderBy('d.created_at', 'desc');
   query = ids ? query.where('d.id', 'in', ids) : query.where('d.project_id', '=', projectId);
-  const rows = await query.execute();
+  const evidenceOf = (disbursementIds: string[]) =>
+    db
+      .selectFrom('disbursement_evidence as e')
+      .innerJoin('files as f', 'f.sha256', 'e.sha256')
+      .select(['e.disbursement_id', 'e.sha256', 'e.kind', 'f.media_type', 'f.size'])
+      .where('e.disbursement_id', 'in', disbursementIds)
+      .orderBy('e.position')
+      .execute();
+  // Asked for by id (a donor's trace), the evidence is read beside the disbursements.
+  const [rows, evidence] = ids
+    ? await Promise.all([query.execute(), ids.length ? evidenceOf(ids) : []])
+    : await query
+        .execute()
+        .then(async (r) => [r, r.length ? await evidenceOf(r.map((x) => x.id)) : []] as const);
   if (rows.length === 0) return [];
-  const evidence = await db
-    .selectFrom('disbursement_evidence as e')
-    .innerJoin('files as f', 'f.sha256', 'e.sha256')
-    .select(['e.disbursement_id', 'e.sha256', 'e.kind', 'f.media_type', 'f.size'])
-    .where(
-      'e.disbursement_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .orderBy('e.position')
-    .execute();
   const overdueBefore = now.getTime() - ACK_OVERDUE_DAYS * 86_400_000;
   return rows.map((r) => ({
     id: r.id,
