@@ -2,7 +2,8 @@
 // it does not share the server's event loop (it still shares the machine's 2 cores, and its
 // CPU time is reported). It reads one job from its IPC channel, drives the server with
 // autocannon over real HTTP (keep-alive connections to 127.0.0.1), and sends back counts and
-// per-request-kind latencies.
+// per-request-kind latencies. For `donate` the bench prefers wrk when it is installed
+// (donations-wrk.ts and donations.lua run the same chain for far less CPU; BENCH_LOAD chooses).
 //
 //   donate  each connection loops: POST /api/projects/:id/donations (a new Idempotency-Key),
 //           then the sandbox checkout's POST /api/payments/sandbox/:donationId/pay with the

@@ -6,14 +6,21 @@
 //
 // Per store, on a fresh database (a new goodtrace_bench_donations_<ms> database on PostgreSQL at
 // BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres, skipped when
-// unreachable; PGlite in a temp folder; both deleted afterwards), a real server (buildApp +
-// listen on 127.0.0.1, sandbox payments, LOG_LEVEL silent, donation rate limit out of the way)
-// with its sequencer running in the same process, as `npm start` runs it:
+// unreachable; PGlite in a temp folder; both deleted afterwards), a real server on 127.0.0.1
+// (sandbox payments, donation rate limit out of the way) with its sequencer, as `npm start`
+// runs it. On PostgreSQL it is src/main.ts in a child process with SERVER_PROCESSES =
+// BENCH_SERVER_PROCESSES (default 2: a cluster primary and two workers; 1: one process, no
+// cluster), LOG_LEVEL warn; the bench keeps an in-process app on the same database, its
+// sequencer off, for set-up over app.inject and for the checks. On PGlite (one process only
+// can open it) the server is that in-process app (buildApp + listen, LOG_LEVEL silent).
 //
 //   1. paid donations/s  A featured project is created and published through the API. A load
-//      generator in a child process (bench/donations-load.ts, autocannon, BENCH_CONNECTIONS
-//      keep-alive connections) loops: POST /api/projects/:id/donations, then the sandbox
-//      checkout's POST /api/payments/sandbox/:id/pay, for BENCH_HTTP_SECONDS after a warm-up.
+//      generator in a child process loops over BENCH_CONNECTIONS keep-alive connections:
+//      POST /api/projects/:id/donations, then the sandbox checkout's
+//      POST /api/payments/sandbox/:id/pay, for BENCH_HTTP_SECONDS after a warm-up. The load
+//      generator is wrk with bench/donations.lua (bench/donations-wrk.ts; one thread per
+//      connection) when `wrk` is on PATH, else autocannon (bench/donations-load.ts);
+//      BENCH_LOAD=wrk|autocannon chooses.
 //      Only donations whose pay answer is `credited` count. Then: the outbox drains, the log's
 //      size equals the events queued, checkBooks finds nothing, and the project's raised equals
 //      the sum of its paid donations and of what the load generator saw credited.
@@ -42,6 +49,8 @@ import type { DB } from '../src/db/schema.js';
 import { accessToken } from '../src/donations/donor-secret.js';
 import { donationReceivedEvent } from '../src/ledger/events.js';
 import type { LoadJob, LoadResult } from './donations-load.js';
+import { findWrk, runWrk } from './donations-wrk.js';
+import { type ServerProcesses, startServerProcesses } from './server-processes.js';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
@@ -56,6 +65,18 @@ const CHECK_AT_SIZE = process.env.BENCH_CHECK_AT_SIZE !== '0';
 const PG_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ONLY = process.env.BENCH_STORES?.split(',') ?? ['postgres', 'pglite'];
+const WRK = findWrk();
+const LOAD = process.env.BENCH_LOAD || (WRK ? 'wrk' : 'autocannon');
+if (LOAD !== 'wrk' && LOAD !== 'autocannon')
+  throw new Error(`BENCH_LOAD must be wrk or autocannon, got "${LOAD}"`);
+if (LOAD === 'wrk' && !WRK)
+  throw new Error('BENCH_LOAD=wrk but wrk is not on PATH (Debian: apt-get install wrk)');
+/** Server processes on PostgreSQL (BENCH_SERVER_PROCESSES); PGlite is one process, always. */
+const PG_SERVER_PROCESSES = Number(process.env.BENCH_SERVER_PROCESSES || 2);
+if (!Number.isInteger(PG_SERVER_PROCESSES) || PG_SERVER_PROCESSES < 1 || PG_SERVER_PROCESSES > 64)
+  throw new Error(
+    `BENCH_SERVER_PROCESSES must be 1 to 64, got "${process.env.BENCH_SERVER_PROCESSES}"`,
+  );
 
 const say = (s: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 const load1 = () => loadavg()[0]!.toFixed(2);
@@ -67,9 +88,8 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** CPU seconds so far of this process and of the local PostgreSQL server's processes. */
-function cpuNow(): { node: number; pg: number } {
-  const u = process.cpuUsage();
+/** CPU seconds so far of the server (`server`) and of the local PostgreSQL server's processes. */
+function cpuNow(server: () => number): { node: number; pg: number } {
   let pg = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
@@ -81,11 +101,21 @@ function cpuNow(): { node: number; pg: number } {
       pg += (Number(f[11]) + Number(f[12])) / 100;
     } catch {}
   }
-  return { node: (u.user + u.system) / 1e6, pg };
+  return { node: server(), pg };
 }
 
-/** Runs one job in the load generator's own process (bench/donations-load.ts). */
+/** This process's CPU seconds: the server's, when it runs in-process (PGlite). */
+function ownCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Runs one job in the load generator's own process: `donate` with wrk when chosen (BENCH_LOAD),
+ * otherwise, and always for `get`, with autocannon (bench/donations-load.ts).
+ */
 function runLoad(job: LoadJob): Promise<LoadResult> {
+  if (job.mode === 'donate' && LOAD === 'wrk') return runWrk(WRK!, job);
   return new Promise((resolve, reject) => {
     const child = fork(new URL('./donations-load.ts', import.meta.url).pathname, [], {
       execArgv: ['--conditions=@goodtrace/source', '--import', 'tsx'],
@@ -108,6 +138,8 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
 interface Store {
   name: 'PGlite' | 'PostgreSQL';
   open(): Promise<Database>;
+  /** PostgreSQL: the fresh database's URL, for server processes. */
+  url?: string;
   version: string;
   cleanup(): Promise<void>;
 }
@@ -142,6 +174,7 @@ async function postgresStore(): Promise<Store | string> {
   return {
     name: 'PostgreSQL',
     version: rows[0]?.v ?? '?',
+    url: url.href,
     open: () => openDatabase({ kind: 'postgres', url: url.href, poolSize: POOL }),
     async cleanup() {
       try {
@@ -405,7 +438,8 @@ async function logSizes(db: Kysely<DB>) {
 interface Figures {
   store: string;
   connections: number;
-  pool: number;
+  serverProcesses: number;
+  pool: string;
   paid: number;
   paidPerSecond: number;
   seconds: number;
@@ -431,13 +465,17 @@ interface Figures {
 }
 
 async function bench(store: Store): Promise<Figures> {
+  const processes = store.name === 'PostgreSQL' ? PG_SERVER_PROCESSES : 1;
+  // PostgreSQL: the server runs in its own processes; this process only sets up and checks.
+  const external = store.name === 'PostgreSQL';
   const database = await store.open();
   const db = database.db;
   const dataDir = mkdtempSync(join(tmpdir(), 'goodtrace-bench-data-'));
-  const config = loadConfig({
+  // The same for the in-process app and the server processes: same log key file, same
+  // sandbox secret.
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
     LOG_ORIGIN: 'bench.goodtrace.example/log',
     SANDBOX_PAYMENT_SECRET: randomBytes(24).toString('hex'),
@@ -445,11 +483,28 @@ async function bench(store: Store): Promise<Figures> {
     RATE_LIMIT_SIGNUP_PER_IP: '1000',
     ...(process.env.LEDGER_POLL_MS ? { LEDGER_POLL_MS: process.env.LEDGER_POLL_MS } : {}),
     ...(process.env.LEDGER_BATCH_SIZE ? { LEDGER_BATCH_SIZE: process.env.LEDGER_BATCH_SIZE } : {}),
+  };
+  const config = loadConfig({
+    ...env,
+    LOG_LEVEL: 'silent',
+    LEDGER_SEQUENCER: external ? 'false' : 'true',
   });
   const app = await buildApp(config, { database });
+  let server: ServerProcesses | undefined;
   try {
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    let url: string;
+    if (external) {
+      say(`${store.name}: starting the server, SERVER_PROCESSES=${processes}…`);
+      server = await startServerProcesses({
+        processes,
+        env: { ...env, LOG_LEVEL: 'warn', DATABASE_URL: store.url! },
+      });
+      url = server.url;
+    } else {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    }
+    const serverCpu = server ? server.cpu : ownCpu;
     const { owner, orgId } = await charity(app, db);
     const featured = await publishProject(owner, orgId, 'Featured: textbooks for every pupil');
 
@@ -463,7 +518,7 @@ async function bench(store: Store): Promise<Figures> {
       seconds: WARMUP,
     });
     await drain(db);
-    say(`${store.name}: ${SECONDS} s of donations, ${CONNECTIONS} connections…`);
+    say(`${store.name}: ${SECONDS} s of donations, ${CONNECTIONS} connections, ${LOAD}…`);
     let maxBacklog = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -473,7 +528,7 @@ async function bench(store: Store): Promise<Figures> {
       }
     })();
     const batches0 = await checkpointCount(db);
-    const cpu0 = cpuNow();
+    const cpu0 = cpuNow(serverCpu);
     const main = await runLoad({
       mode: 'donate',
       url,
@@ -481,7 +536,7 @@ async function bench(store: Store): Promise<Figures> {
       connections: CONNECTIONS,
       seconds: SECONDS,
     });
-    const cpu1 = cpuNow();
+    const cpu1 = cpuNow(serverCpu);
     const drainSeconds = await drain(db);
     const batches = (await checkpointCount(db)) - batches0;
     sampling = false;
@@ -538,7 +593,9 @@ async function bench(store: Store): Promise<Figures> {
     const figures: Figures = {
       store: store.name,
       connections: CONNECTIONS,
-      pool: store.name === 'PostgreSQL' ? POOL : 1,
+      serverProcesses: processes,
+      // The server processes open the default pool of 10 each; BENCH_POOL sizes this process's.
+      pool: external ? `10 × ${processes}` : '1',
       paid: main.credited,
       seconds: main.seconds,
       paidPerSecond: main.credited / main.seconds,
@@ -695,6 +752,8 @@ async function bench(store: Store): Promise<Figures> {
     figures.readLoadAvg = load1();
     return figures;
   } finally {
+    const code = await server?.stop();
+    if (code) console.error(`the server exited with ${code} on SIGTERM`);
     await app.close();
     await database.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -730,8 +789,12 @@ console.log(
   `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, PostgreSQL ${pgVersion ?? '(not run)'}`,
 );
 console.log(
-  `load generator: autocannon in a child process, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after a ${WARMUP} s warm-up`,
+  `load generator: ${LOAD === 'wrk' ? `wrk (${WRK}) with bench/donations.lua, one thread per connection` : 'autocannon in a child process'}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after a ${WARMUP} s warm-up${LOAD === 'wrk' ? '; reads at size with autocannon' : ''}`,
 );
+for (const r of results)
+  console.log(
+    `${r.store} server: ${r.store === 'PostgreSQL' ? `src/main.ts in a child process, SERVER_PROCESSES=${r.serverProcesses}${r.serverProcesses > 1 ? ` (a cluster primary and ${r.serverProcesses} workers)` : ''}` : 'in the bench process (buildApp + listen)'}`,
+  );
 for (const n of notes) console.log(n);
 console.log('');
 const row = (label: string, cells: string[], target = '') =>
@@ -759,7 +822,8 @@ const table: [string, (r: Figures) => string, string?][] = [
     '  CPU per paid donation: server / PG / load',
     (r) => `${n0(r.cpu.server)}/${n0(r.cpu.pg)}/${n0(r.cpu.load)} µs`,
   ],
-  ['  pool / load average (1 min)', (r) => `${r.pool} / ${r.loadAvg}`],
+  ['  server processes / pool', (r) => `${r.serverProcesses} / ${r.pool}`],
+  ['  load average (1 min)', (r) => r.loadAvg],
   ['donations in the database', (r) => (r.bulk ? n0(r.bulk.donations) : '-')],
   [
     '  bulk load / sequencing / vacuum',
