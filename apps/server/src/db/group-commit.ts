@@ -4,10 +4,13 @@
  * and per transaction (a round trip, a WAL flush), not per row, so N items in one batch cost
  * little more than one.
  *
- * There is no timer. An item handed in while nothing is in flight starts a batch at once (at
- * the end of the current tick, so items handed in by the same tick go together); the wait an
- * item can see is the batch in flight before it, never a window kept open for company. One
- * batch is in flight at a time, at most `maxBatch` items each; the rest wait in arrival order.
+ * There is no timer. An item handed in while nothing is in flight starts a batch at once: on
+ * the event loop's next turn (setImmediate), so the requests whose I/O is already due hand in
+ * theirs first and go with it. That matters where the database answers without I/O (PGlite
+ * runs in this thread: a transaction on it is one chain of promise callbacks that nothing else
+ * interleaves with). The wait an item can see is the batch in flight before it, never a window
+ * kept open for company. One batch is in flight at a time, at most `maxBatch` items each; the
+ * rest wait in arrival order.
  *
  * Each caller gets its own result or its own error. `run` says for each item whether it was
  * written, refused (an error for that caller alone), or has to wait for the next batch (LATER:
@@ -59,7 +62,7 @@ export class GroupCommit<T, R> {
       this.#queue.push({ item, resolve, reject });
       if (!this.#busy) {
         this.#busy = true;
-        queueMicrotask(() => void this.#drain());
+        setImmediate(() => void this.#drain());
       }
     });
   }

@@ -1,5 +1,6 @@
 import type { Kysely, QueryCreator } from 'kysely';
 import { sql } from 'kysely';
+import { GroupCommit } from '../db/group-commit.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent } from '../ledger/append-event.js';
@@ -7,8 +8,12 @@ import { donationReceivedEvent, donationRefundedEvent } from '../ledger/events.j
 import type { PaymentEvent } from '../payments/provider.js';
 import { fen } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
+import { batchable, creditBatch, type SucceededCallback } from './credit-batch.js';
 import { donorCommitment } from './donor-secret.js';
 import { debitShards, lockAllShards } from './funds.js';
+import { addMonth } from './months.js';
+
+export { addMonth };
 
 /** What a callback did; recorded with it, and logged, so support can answer "why not credited?". */
 export type PaymentOutcome =
@@ -21,18 +26,65 @@ export type PaymentOutcome =
   | 'not_pending'
   | 'not_refundable';
 
+/** The most callbacks one credit transaction takes. */
+const CREDIT_BATCH = 256;
+
+const creditQueues = new WeakMap<
+  Kysely<DB>,
+  Map<string, GroupCommit<SucceededCallback, Applied>>
+>();
+
+/** The database's queue of successes waiting to be credited, one per provider. */
+function creditQueue(db: Kysely<DB>, provider: string) {
+  let queues = creditQueues.get(db);
+  if (!queues) {
+    queues = new Map();
+    creditQueues.set(db, queues);
+  }
+  let queue = queues.get(provider);
+  if (!queue) {
+    queue = new GroupCommit({
+      run: (callbacks) => creditBatch(db, provider, callbacks),
+      // A batch that failed as a whole (a deadlock, a lost connection, one row breaking a
+      // constraint): each of its callbacks again on its own, so only a bad one fails.
+      single: ({ event, now }) => applyOne(db, provider, event, now),
+      maxBatch: CREDIT_BATCH,
+    });
+    queues.set(provider, queue);
+  }
+  return queue;
+}
+
+/** What applying a callback did: its outcome and the donation it concerned, if any. */
+type Applied = { outcome: PaymentOutcome; donationId: string | null };
+
 /**
  * Applies a provider's verified callback. Only a `payment.succeeded` for a pending donation
  * with the exact amount and currency credits the project — in one transaction with its
  * `donation.received` event. The same callback delivered twice, or out of order (a failure
  * after a success), changes nothing.
+ *
+ * Successes are credited in batches (credit-batch.ts): those that arrive while a credit is
+ * being written go together in the next transaction, each caller still getting its own
+ * outcome. Everything else, and whatever a batch cannot take, goes through applyOne.
  */
 export async function applyPaymentEvent(
   db: Kysely<DB>,
   provider: string,
   event: PaymentEvent,
   now: Date,
-): Promise<{ outcome: PaymentOutcome; donationId: string | null }> {
+): Promise<Applied> {
+  if (batchable(event)) return creditQueue(db, provider).submit({ event, now });
+  return applyOne(db, provider, event, now);
+}
+
+/** One callback in a transaction of its own: the path every kind of callback can take. */
+export async function applyOne(
+  db: Kysely<DB>,
+  provider: string,
+  event: PaymentEvent,
+  now: Date,
+): Promise<Applied> {
   return db.transaction().execute(async (tx) => {
     const recordCallback = (q: QueryCreator<DB>) =>
       q
@@ -58,10 +110,15 @@ export async function applyPaymentEvent(
     if (event.kind === 'payment.refunded' || event.kind === 'payment.disputed') {
       if (!(await recordCallback(tx).executeTakeFirst())) return duplicate;
       // Money leaving the project takes the shard locks first, as a disbursement does, and the
-      // donation's lock after them: the same order everywhere, so the two never deadlock.
+      // donation's lock after them: the same order as every spender. A credit holds a pending
+      // donation's lock while it waits for a shard, so this locks the donation only if it is
+      // paid (a pending row in this statement's snapshot is passed over without waiting for
+      // its lock): one that is not paid cannot be refunded anyway, and waiting for it here,
+      // with the shards held, would be a deadlock.
       const target = await query.executeTakeFirst();
       if (target) await lockAllShards(tx, target.project_id);
-      donation = await query.forUpdate().executeTakeFirst();
+      donation =
+        (await query.where('status', '=', 'paid').forUpdate().executeTakeFirst()) ?? target;
     } else {
       // A payment's callback locks only its donation, so recording the callback (a replay
       // records nothing) and taking that lock are one statement. Its WITH part always runs.
@@ -225,17 +282,6 @@ export async function creditDonation(
   }
 }
 
-/** The same day next month (clamped to the month's end: 31 Jan → 28/29 Feb). */
-export function addMonth(at: Date): Date {
-  const next = new Date(at);
-  const day = next.getUTCDate();
-  next.setUTCDate(1);
-  next.setUTCMonth(next.getUTCMonth() + 1);
-  const last = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 0)).getUTCDate();
-  next.setUTCDate(Math.min(day, last));
-  return next;
-}
-
 /**
  * A refund or chargeback of a donation none of which has been spent: its money leaves the
  * project's unspent balance and `donation.refunded` goes on the log. A donation already
@@ -252,16 +298,18 @@ export async function refundDonation(
     .selectAll()
     .where('id', '=', donationId)
     .executeTakeFirstOrThrow();
-  // Lock the shards first (the order every spender uses), then re-read the donation.
+  // Lock the shards first (the order every spender uses), then re-read the donation; only a
+  // paid one, so a pending donation whose credit is waiting for these shards is never waited
+  // for (see applyOne).
   await lockAllShards(tx, d.project_id);
   const current = await tx
     .selectFrom('donations')
     .select(['status', 'allocated'])
     .where('id', '=', donationId)
+    .where('status', '=', 'paid')
     .forUpdate()
-    .executeTakeFirstOrThrow();
-  if (current.status !== 'paid' || fen(current.allocated) !== 0)
-    throw new AppError('donation_not_refundable');
+    .executeTakeFirst();
+  if (!current || fen(current.allocated) !== 0) throw new AppError('donation_not_refundable');
   const amount = fen(d.amount);
   await debitShards(tx, d.project_id, amount);
   await tx

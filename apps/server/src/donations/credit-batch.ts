@@ -1,0 +1,284 @@
+import { type Kysely, sql } from 'kysely';
+import { type ItemResult, LATER } from '../db/group-commit.js';
+import type { DB } from '../db/schema.js';
+import { appendEvents } from '../ledger/append-event.js';
+import { donationReceivedEvent } from '../ledger/events.js';
+import type { PaymentEvent } from '../payments/provider.js';
+import { fen } from '../projects/money.js';
+import { donorCommitment } from './donor-secret.js';
+import { addMonth } from './months.js';
+
+/** What applying a callback did, as its caller hears it. */
+export interface AppliedPayment {
+  outcome: BatchOutcome;
+  donationId: string | null;
+}
+
+/** The outcomes a `payment.succeeded` can have (a subset of PaymentOutcome). */
+export type BatchOutcome =
+  | 'credited'
+  | 'duplicate'
+  | 'unknown_donation'
+  | 'amount_mismatch'
+  | 'not_pending';
+
+export interface SucceededCallback {
+  event: PaymentEvent;
+  now: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether a success can go in a batch: its donation id, if it names one, has to be a uuid to
+ * sit in the batch's uuid[] (anything else fails the cast, which the one-callback path then
+ * reports to that caller alone).
+ */
+export function batchable(event: PaymentEvent): boolean {
+  return event.kind === 'payment.succeeded' && (!event.donationId || UUID.test(event.donationId));
+}
+
+/**
+ * Credits several verified `payment.succeeded` callbacks in one transaction, deciding each
+ * one's outcome exactly as the one-callback path (applyOne) does: a replayed event id is
+ * `duplicate`; a payment no donation has is `unknown_donation`; a donation that is no longer
+ * pending is `not_pending`; a wrong amount or currency is `amount_mismatch`; otherwise
+ * `credited`. A second callback for an event id or a payment already in this batch waits for
+ * the next one (LATER), where it is a replay of a settled one.
+ *
+ * Statements, whatever the batch's size: BEGIN; record the callbacks and lock their pending
+ * donations; (only if some callback found no pending donation) look those up; credit the fund
+ * shards and draw the paidSeqs; queue the `donation.received` events; mark the donations paid
+ * and record every outcome; COMMIT.
+ *
+ * Locks, and why this order cannot deadlock with anything else that moves money:
+ * 1. The pending donations, in id order (the batch's own sort; two batches never wait on each
+ *    other's donations in a cycle).
+ * 2. The fund shards credited, in (project, shard) order, the order every spender locks a
+ *    project's shards in. A disbursement holds all of a project's shards and then writes only
+ *    PAID donations (its allocations); a refund holds them and then locks its donation only
+ *    if that is paid (applyOne, refundDonation). This batch holds only PENDING donations, so
+ *    nobody holding a shard ever waits for a lock held here, and a cycle needs one.
+ * 3. The callbacks' own payment_events rows (inserted in event id order) and, for a first
+ *    monthly payment, its schedule row, which no shard holder touches.
+ * The one-callback credit (creditDonation) takes the same two locks in the same order: its
+ * donation, then its shard.
+ */
+export async function creditBatch(
+  db: Kysely<DB>,
+  provider: string,
+  callbacks: readonly SucceededCallback[],
+): Promise<ItemResult<AppliedPayment>[]> {
+  const eventIds = new Set<string>();
+  const payments = new Set<string>();
+  const taken: SucceededCallback[] = [];
+  const slots = callbacks.map((c) => {
+    if (eventIds.has(c.event.eventId) || payments.has(c.event.providerRef)) return -1;
+    eventIds.add(c.event.eventId);
+    payments.add(c.event.providerRef);
+    return taken.push(c) - 1;
+  });
+  const applied = await db.transaction().execute((tx) => creditAll(tx, provider, taken));
+  return slots.map((slot) => (slot < 0 ? LATER : { value: applied[slot]! }));
+}
+
+interface Locked {
+  event_id: string;
+  id: string;
+  project_id: string;
+  org_id: string;
+  amount: string;
+  currency: string;
+  shard: number;
+  donor_secret: Uint8Array;
+  recurring_id: string | null;
+}
+
+async function creditAll(
+  tx: Kysely<DB>,
+  provider: string,
+  callbacks: readonly SucceededCallback[],
+): Promise<AppliedPayment[]> {
+  const events = callbacks.map((c) => c.event.eventId);
+  const refs = callbacks.map((c) => c.event.providerRef);
+  const donationIds = callbacks.map((c) => c.event.donationId || null);
+
+  // Recording the callbacks (a replayed event id records nothing) and locking the donations of
+  // the fresh ones are one statement, as in applyOne. Only pending rows are locked: a row that
+  // stopped being pending while this waited for its lock is passed over, and looked up below.
+  const { rows: locked } = await sql<Locked>`
+    with b as (
+      select * from unnest(${events}::text[], ${refs}::text[], ${donationIds}::uuid[])
+        as b(event_id, provider_ref, donation_id)
+    ), recorded as (
+      insert into payment_events (provider, event_id, kind, donation_id, outcome)
+      select ${provider}, event_id, 'payment.succeeded', null, 'pending' from b order by event_id
+      on conflict (provider, event_id) do nothing
+      returning event_id
+    )
+    select b.event_id, d.id, d.project_id, d.org_id, d.amount, d.currency, d.shard,
+      d.donor_secret, d.recurring_id
+    from recorded r
+    join b on b.event_id = r.event_id
+    join donations d on d.provider = ${provider} and d.provider_ref = b.provider_ref
+      and (b.donation_id is null or d.id = b.donation_id)
+    where d.status = 'pending'
+    order by d.id
+    for update of d`.execute(tx);
+
+  const byEvent = new Map(locked.map((row) => [row.event_id, row]));
+  const outcomes = new Map<string, AppliedPayment>();
+  const missing = callbacks.filter((c) => !byEvent.has(c.event.eventId));
+  if (missing.length > 0) {
+    // A callback recorded by this transaction still has outcome 'pending' (rows settled by
+    // earlier deliveries never do): that tells a first delivery from a replay, as in applyOne.
+    const { rows } = await sql<{ event_id: string; outcome: string; donation_id: string | null }>`
+      select b.event_id, p.outcome, d.id as donation_id
+      from unnest(
+        ${missing.map((c) => c.event.eventId)}::text[],
+        ${missing.map((c) => c.event.providerRef)}::text[],
+        ${missing.map((c) => c.event.donationId || null)}::uuid[]
+      ) as b(event_id, provider_ref, donation_id)
+      join payment_events p on p.provider = ${provider} and p.event_id = b.event_id
+      left join donations d on d.provider = ${provider} and d.provider_ref = b.provider_ref
+        and (b.donation_id is null or d.id = b.donation_id)`.execute(tx);
+    for (const row of rows) {
+      outcomes.set(
+        row.event_id,
+        row.outcome !== 'pending'
+          ? { outcome: 'duplicate', donationId: null }
+          : row.donation_id
+            ? { outcome: 'not_pending', donationId: row.donation_id }
+            : { outcome: 'unknown_donation', donationId: null },
+      );
+    }
+  }
+
+  const credited: { d: Locked; now: Date }[] = [];
+  for (const c of callbacks) {
+    const d = byEvent.get(c.event.eventId);
+    if (!d) continue;
+    const matches =
+      c.event.amount === fen(d.amount) && c.event.currency.toUpperCase() === d.currency;
+    outcomes.set(c.event.eventId, {
+      outcome: matches ? 'credited' : 'amount_mismatch',
+      donationId: d.id,
+    });
+    if (matches) credited.push({ d, now: c.now });
+  }
+
+  const seqs =
+    credited.length > 0
+      ? await creditShards(
+          tx,
+          credited.map((c) => c.d),
+        )
+      : [];
+  const outboxIds = await appendEvents(
+    tx,
+    credited.map(({ d, now }, i) =>
+      donationReceivedEvent(
+        {
+          id: d.id,
+          projectId: d.project_id,
+          orgId: d.org_id,
+          amount: fen(d.amount),
+          currency: d.currency,
+          paidSeq: Number(seqs[i]),
+          donor: donorCommitment(d.donor_secret, d.id),
+        },
+        now,
+      ),
+    ),
+  );
+
+  const results = callbacks.map((c) => {
+    const applied = outcomes.get(c.event.eventId);
+    if (!applied) throw new Error(`callback ${c.event.eventId}: no outcome decided`);
+    return applied;
+  });
+  const settled = results.flatMap((r, i) =>
+    r.outcome === 'duplicate' ? [] : [{ eventId: events[i]!, ...r }],
+  );
+  const schedules = credited.filter((c) => c.d.recurring_id);
+  // The outcomes, the donations marked paid and a first monthly payment's schedule activated
+  // (as creditDonation does), in one statement.
+  await sql`
+    with settled as (
+      update payment_events p set outcome = v.outcome, donation_id = v.donation_id
+      from unnest(
+        ${settled.map((s) => s.eventId)}::text[],
+        ${settled.map((s) => s.outcome)}::text[],
+        ${settled.map((s) => s.donationId)}::uuid[]
+      ) as v(event_id, outcome, donation_id)
+      where p.provider = ${provider} and p.event_id = v.event_id
+    )${
+      schedules.length > 0
+        ? sql`, schedules as (
+      update recurring_donations r set status = 'active', next_charge_at = v.next_charge_at
+      from unnest(
+        ${schedules.map((c) => c.d.recurring_id)}::uuid[],
+        ${schedules.map((c) => addMonth(c.now))}::timestamptz[]
+      ) as v(id, next_charge_at)
+      where r.id = v.id and r.status = 'pending'
+    )`
+        : sql``
+    }
+    update donations d
+    set status = 'paid', paid_seq = v.paid_seq, paid_at = v.paid_at, outbox_id = v.outbox_id
+    from unnest(
+      ${credited.map((c) => c.d.id)}::uuid[],
+      ${seqs}::bigint[],
+      ${credited.map((c) => c.now)}::timestamptz[],
+      ${outboxIds}::bigint[]
+    ) as v(id, paid_seq, paid_at, outbox_id)
+    where d.id = v.id`.execute(tx);
+  return results;
+}
+
+/**
+ * Credits the donations' fund shards, one row per (project, shard) with the sums, locked in
+ * (project, shard) order; then draws one paidSeq per donation, in the donations' order. The
+ * draw comes after every shard row is locked and updated (the WHERE's sub-select runs once,
+ * before the first row; docs/money.md says why the order matters). One statement.
+ */
+async function creditShards(tx: Kysely<DB>, donations: readonly Locked[]): Promise<string[]> {
+  const sums = new Map<string, { project: string; shard: number; amount: bigint; n: number }>();
+  for (const d of donations) {
+    const key = `${d.project_id}/${d.shard}`;
+    const sum = sums.get(key) ?? { project: d.project_id, shard: d.shard, amount: 0n, n: 0 };
+    sum.amount += BigInt(d.amount);
+    sum.n += 1;
+    sums.set(key, sum);
+  }
+  const groups = [...sums.values()];
+  const { rows } = await sql<{ seq: string }>`
+    with v as (
+      select * from unnest(
+        ${groups.map((g) => g.project)}::uuid[],
+        ${groups.map((g) => g.shard)}::smallint[],
+        ${groups.map((g) => g.amount.toString())}::bigint[],
+        ${groups.map((g) => g.n)}::integer[]
+      ) as v(project_id, shard, amount, n)
+    ), locked as materialized (
+      select f.project_id, f.shard from project_funds f join v using (project_id, shard)
+      order by f.project_id, f.shard
+      for update of f
+    ), credited as (
+      update project_funds f
+      set raised = f.raised + v.amount, balance = f.balance + v.amount, donations = f.donations + v.n
+      from locked l join v using (project_id, shard)
+      where f.project_id = l.project_id and f.shard = l.shard
+      returning 1
+    )
+    select nextval('donation_paid_seq')::text as seq
+    from generate_series(1, ${donations.length}::integer)
+    where (select count(*) from credited) = ${groups.length}`.execute(tx);
+  if (rows.length !== donations.length) {
+    throw new Error(
+      `fund shards missing: ${groups.length} expected for ${donations.length} credits`,
+    );
+  }
+  // Drawn in ascending order; sorted anyway so nothing rests on the order rows come back in.
+  return rows.map((r) => r.seq).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPaymentEvent } from '../src/donations/payment-events.js';
+import type { PaymentEvent } from '../src/payments/provider.js';
+import { signSandboxCallback } from '../src/payments/sandbox.js';
+import { startTestApp, type TestApp, testSandboxSecret } from './support/app.js';
+import { expectBooksAgree, moneySnapshot, publishedProject } from './support/money.js';
+
+/**
+ * Successes are credited in batches: callbacks that arrive while a credit transaction is in
+ * flight are credited together by the next one. Whatever shares a batch, each callback is
+ * settled exactly as it would be alone, each caller hears its own outcome, and a batch that
+ * fails as a whole is retried callback by callback, so one bad callback fails only itself.
+ */
+let t: TestApp;
+let projectId: string;
+beforeAll(async () => {
+  t = await startTestApp();
+  projectId = (await publishedProject(t)).project.id;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+interface Pending {
+  id: string;
+  providerRef: string;
+  amount: number;
+}
+
+/** `count` pending donations started through the API, all at once (as a campaign's peak). */
+async function pendingDonations(count: number, amount = 1000): Promise<Pending[]> {
+  const started = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/projects/${projectId}/donations`,
+        payload: { amount: amount + i, currency: 'CNY', email: `batch${i}@example.org` },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return (res.json() as { donation: { id: string } }).donation.id;
+    }),
+  );
+  const rows = await t.database.db
+    .selectFrom('donations')
+    .select(['id', 'provider_ref', 'amount'])
+    .where('id', 'in', started)
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return started.map((id) => {
+    const row = byId.get(id)!;
+    return { id, providerRef: row.provider_ref!, amount: Number(row.amount) };
+  });
+}
+
+function succeeded(d: Pending, overrides: Partial<PaymentEvent> = {}): PaymentEvent {
+  return {
+    eventId: `evt_${randomUUID()}`,
+    kind: 'payment.succeeded',
+    providerRef: d.providerRef,
+    donationId: d.id,
+    amount: d.amount,
+    currency: 'CNY',
+    occurredAt: t.app.clock(),
+    ...overrides,
+  };
+}
+
+/** The callbacks applied together: handed in by one tick, they go in one batch. */
+function applyTogether(events: PaymentEvent[]) {
+  return Promise.allSettled(
+    events.map((e) => applyPaymentEvent(t.database.db, 'sandbox', e, t.app.clock())),
+  );
+}
+
+function webhook(event: PaymentEvent) {
+  const signed = signSandboxCallback(testSandboxSecret, event, t.app.clock());
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/payments/webhooks/sandbox',
+    payload: signed.body,
+    headers: signed.headers,
+  });
+}
+
+async function statuses(ids: string[]) {
+  const rows = await t.database.db
+    .selectFrom('donations')
+    .select(['id', 'status'])
+    .where('id', 'in', ids)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.id, r.status]));
+}
+
+/** How many transactions last wrote these donations (xmin): fewer than rows means batches. */
+async function writers(ids: string[]) {
+  const { rows } = await sql<{ n: string }>`
+    select count(distinct xmin::text) as n from donations where id = any(${ids}::uuid[])`.execute(
+    t.database.db,
+  );
+  return Number(rows[0]!.n);
+}
+
+async function recordedOutcomes(eventIds: string[]) {
+  const rows = await t.database.db
+    .selectFrom('payment_events')
+    .select(['event_id', 'outcome', 'donation_id'])
+    .where('provider', '=', 'sandbox')
+    .where('event_id', 'in', eventIds)
+    .execute();
+  return new Map(rows.map((r) => [r.event_id, r]));
+}
+
+describe('crediting in batches', () => {
+  it('300 callbacks for 150 donations at once, each delivered twice, credit each donation exactly once and tell every caller its own outcome', async () => {
+    const donations = await pendingDonations(150);
+    const events = donations.map((d) => succeeded(d));
+    // Each callback twice: the second copy half the run after the first.
+    const deliveries = events.flatMap((e, i) => [e, events[(i + 75) % events.length]!]);
+    expect(deliveries).toHaveLength(300);
+    const answers = await Promise.all(deliveries.map(webhook));
+
+    const byEvent = new Map<string, string[]>();
+    deliveries.forEach((e, i) => {
+      expect(answers[i]!.statusCode, answers[i]!.body).toBe(200);
+      const seen = byEvent.get(e.eventId) ?? [];
+      seen.push((answers[i]!.json() as { outcome: string }).outcome);
+      byEvent.set(e.eventId, seen);
+    });
+    for (const e of events)
+      expect(byEvent.get(e.eventId)!.sort()).toEqual(['credited', 'duplicate']);
+
+    const ids = donations.map((d) => d.id);
+    expect(Object.values(await statuses(ids))).toEqual(ids.map(() => 'paid'));
+    const recorded = await recordedOutcomes(events.map((e) => e.eventId));
+    for (const [i, e] of events.entries()) {
+      expect(recorded.get(e.eventId)).toEqual({
+        event_id: e.eventId,
+        outcome: 'credited',
+        donation_id: donations[i]!.id,
+      });
+    }
+    // Credited together: far fewer transactions than donations.
+    expect(await writers(ids)).toBeLessThan(ids.length);
+    await expectBooksAgree(t);
+  });
+
+  it('two different success notices for one donation in one batch: one credits, the other is not_pending', async () => {
+    const [d] = await pendingDonations(1);
+    const results = await applyTogether([succeeded(d!), succeeded(d!)]);
+    expect(results.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
+      { outcome: 'credited', donationId: d!.id },
+      { outcome: 'not_pending', donationId: d!.id },
+    ]);
+    await expectBooksAgree(t);
+  });
+
+  it('a batch with a wrong amount, a wrong currency, an unknown payment and a replay credits the others and changes nothing for those', async () => {
+    const [a, b, c, mismatched, wrongCurrency, replayed] = await pendingDonations(6, 2000);
+    const first = succeeded(replayed!);
+    expect(await applyPaymentEvent(t.database.db, 'sandbox', first, t.app.clock())).toEqual({
+      outcome: 'credited',
+      donationId: replayed!.id,
+    });
+    const events = [
+      succeeded(a!),
+      succeeded(mismatched!, { amount: mismatched!.amount - 1 }),
+      succeeded(b!),
+      succeeded(wrongCurrency!, { currency: 'USD' }),
+      succeeded(a!, { providerRef: `sbx_${randomUUID()}`, donationId: randomUUID() }),
+      first,
+      succeeded(c!),
+    ];
+    const results = await applyTogether(events);
+    expect(results.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
+      { outcome: 'credited', donationId: a!.id },
+      { outcome: 'amount_mismatch', donationId: mismatched!.id },
+      { outcome: 'credited', donationId: b!.id },
+      { outcome: 'amount_mismatch', donationId: wrongCurrency!.id },
+      { outcome: 'unknown_donation', donationId: null },
+      { outcome: 'duplicate', donationId: null },
+      { outcome: 'credited', donationId: c!.id },
+    ]);
+    expect(await statuses([a!.id, b!.id, c!.id, mismatched!.id, wrongCurrency!.id])).toEqual({
+      [a!.id]: 'paid',
+      [b!.id]: 'paid',
+      [c!.id]: 'paid',
+      [mismatched!.id]: 'pending',
+      [wrongCurrency!.id]: 'pending',
+    });
+    expect(await writers([a!.id, b!.id, c!.id])).toBe(1);
+    const recorded = await recordedOutcomes(events.map((e) => e.eventId));
+    expect(events.map((e) => recorded.get(e.eventId)?.outcome)).toEqual([
+      'credited',
+      'amount_mismatch',
+      'credited',
+      'amount_mismatch',
+      'unknown_donation',
+      'credited', // the replay recorded nothing: the first delivery's outcome stands
+      'credited',
+    ]);
+
+    // The mismatched ones are still payable by a correct callback.
+    const later = await applyTogether([succeeded(mismatched!), succeeded(wrongCurrency!)]);
+    expect(later.map((r) => r.status === 'fulfilled' && r.value.outcome)).toEqual([
+      'credited',
+      'credited',
+    ]);
+    await expectBooksAgree(t);
+  });
+
+  it('a batch whose transaction fails is retried callback by callback: the good ones are credited, only the bad one is refused', async () => {
+    const [a, bad, b, c] = await pendingDonations(4, 3000);
+    const db = t.database.db;
+    // Behind the code's back: marking this one donation paid breaks, and each refusal is
+    // counted (a sequence survives the rollback).
+    await sql`create sequence test_refusals`.execute(db);
+    await sql
+      .raw(`create function test_refuse_paid() returns trigger language plpgsql as $$
+        begin
+          if new.id = '${bad!.id}' and new.status = 'paid' then
+            perform nextval('test_refusals');
+            raise exception 'refused for the test';
+          end if;
+          return new;
+        end $$`)
+      .execute(db);
+    await sql`create trigger test_refuse_paid before update on donations
+      for each row execute function test_refuse_paid()`.execute(db);
+    try {
+      const before = await moneySnapshot(t);
+      const events = [succeeded(a!), succeeded(bad!), succeeded(b!), succeeded(c!)];
+      const results = await applyTogether(events);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/refused for the test/);
+      for (const [i, d] of [a, null, b, c].entries()) {
+        if (d)
+          expect((results[i] as PromiseFulfilledResult<unknown>).value).toEqual({
+            outcome: 'credited',
+            donationId: d.id,
+          });
+      }
+      // Refused twice: in the batch, then alone.
+      const { rows } = await sql<{
+        n: string;
+      }>`select last_value::text as n from test_refusals`.execute(db);
+      expect(rows[0]!.n).toBe('2');
+      expect(await statuses([a!.id, bad!.id, b!.id, c!.id])).toEqual({
+        [a!.id]: 'paid',
+        [bad!.id]: 'pending',
+        [b!.id]: 'paid',
+        [c!.id]: 'paid',
+      });
+      // Nothing of the refused callback was kept, not even its record: a redelivery is fresh.
+      expect((await recordedOutcomes([events[1]!.eventId])).size).toBe(0);
+      const after = await moneySnapshot(t);
+      expect(after.counts).toEqual(before.counts);
+      expect(after.events - before.events).toBe(3);
+
+      await sql`drop trigger test_refuse_paid on donations`.execute(db);
+      const again = await applyTogether([events[1]!]);
+      expect(again[0]).toEqual({
+        status: 'fulfilled',
+        value: { outcome: 'credited', donationId: bad!.id },
+      });
+    } finally {
+      await sql`drop trigger if exists test_refuse_paid on donations`.execute(db);
+      await sql`drop function if exists test_refuse_paid()`.execute(db);
+      await sql`drop sequence if exists test_refusals`.execute(db);
+    }
+    await expectBooksAgree(t);
+  });
+
+  it('a first monthly payment credited in a batch activates its schedule a month on', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/projects/${projectId}/donations`,
+      payload: {
+        amount: 1500,
+        currency: 'CNY',
+        email: 'monthly@example.org',
+        frequency: 'monthly',
+      },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const monthlyId = (res.json() as { donation: { id: string } }).donation.id;
+    const row = await t.database.db
+      .selectFrom('donations')
+      .select(['provider_ref', 'recurring_id'])
+      .where('id', '=', monthlyId)
+      .executeTakeFirstOrThrow();
+    const [other] = await pendingDonations(1);
+    const now = t.app.clock();
+    const monthly = { id: monthlyId, providerRef: row.provider_ref!, amount: 1500 };
+    const results = await applyTogether([succeeded(other!), succeeded(monthly)]);
+    expect(results.map((r) => r.status === 'fulfilled' && r.value.outcome)).toEqual([
+      'credited',
+      'credited',
+    ]);
+    const schedule = await t.database.db
+      .selectFrom('recurring_donations')
+      .select(['status', 'next_charge_at'])
+      .where('id', '=', row.recurring_id!)
+      .executeTakeFirstOrThrow();
+    expect(schedule.status).toBe('active');
+    expect(schedule.next_charge_at.getUTCMonth()).toBe((now.getUTCMonth() + 1) % 12);
+    await expectBooksAgree(t);
+  });
+});
