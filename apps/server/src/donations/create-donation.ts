@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { isUniqueViolation } from '../db/errors.js';
+import { GroupCommit, type ItemResult } from '../db/group-commit.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import type { PaymentProvider } from '../payments/provider.js';
+import type { PaymentProvider, PaymentStart } from '../payments/provider.js';
 import { PaymentProviderError } from '../payments/provider.js';
+import { SandboxPaymentProvider } from '../payments/sandbox.js';
 import { CURRENCY, checkCurrency, FUND_SHARDS, MAX_AMOUNT } from '../projects/money.js';
 import { accessToken, hashToken, newDonorSecret, shardOf } from './donor-secret.js';
 
@@ -159,6 +161,12 @@ export async function startDonation(
  * and a key already taken inserts nothing (ON CONFLICT DO NOTHING, which also settles two
  * racing retries). Whenever nothing was inserted, startDonation goes on as before, so retries
  * and refusals are answered exactly as they always were.
+ *
+ * Concurrent requests share that statement (createBatch). The sandbox's payment is opened
+ * first and stored by the same statement: it is computed here (a reference and a checkout
+ * URL), calls no one and keeps nothing, so a payment opened for a row that is then not
+ * inserted has no effect. A real provider (Stripe) is called only once the row exists, outside
+ * any transaction, and its payment stored by withPayment, as before.
  */
 async function createOnce(
   db: Kysely<DB>,
@@ -169,25 +177,20 @@ async function createOnce(
 ): Promise<DonationStarted | undefined> {
   const id = randomUUID();
   const secret = newDonorSecret();
-  const { rows } = await sql<{ title: string }>`
-    with p as (
-      select org_id, title from projects
-      where id = ${r.projectId} and status = 'published' and end_date >= ${lastOpenDay(now)}::date
-    ), d as (
-      insert into donations (id, project_id, org_id, amount, currency, status, donor_user_id,
-        donor_email, display_name, anonymous, message, idempotency_key, request_hash, provider,
-        shard, donor_secret, access_token_hash, created_at)
-      select ${id}::uuid, ${r.projectId}::uuid, p.org_id, ${r.amount}::bigint, ${CURRENCY},
-        'pending', ${r.userId}::uuid, ${r.email?.toLowerCase() ?? null}::text,
-        ${r.displayName?.trim() || null}::text, ${r.anonymous}::boolean, ${r.message?.trim() || null}::text,
-        ${r.idempotencyKey}, ${hash}, ${provider.name}, ${shardOf(id, FUND_SHARDS)}::smallint,
-        ${secret}::bytea, ${hashToken(accessToken(secret))}, ${now}::timestamptz
-      from p
-      on conflict (idempotency_key) do nothing
-      returning id
-    )
-    select p.title from d, p`.execute(db);
-  if (rows.length === 0) return undefined;
+  const payment =
+    provider instanceof SandboxPaymentProvider
+      ? await provider.createPayment({
+          donationId: id,
+          amount: r.amount,
+          currency: CURRENCY,
+          // The project's title is known only once the row is in; the sandbox shows no text.
+          description: `Goodtrace donation to project ${r.projectId}`,
+          idempotencyKey: `donation-${id}`,
+          email: r.email?.toLowerCase() ?? null,
+        })
+      : null;
+  const title = await createQueue(db).submit({ id, r, hash, now, secret, provider, payment });
+  if (title === null) return undefined;
   const row: Row = {
     id,
     project_id: r.projectId,
@@ -196,13 +199,103 @@ async function createOnce(
     status: 'pending',
     request_hash: hash,
     provider: provider.name,
-    provider_ref: null,
-    checkout_url: null,
-    client_secret: null,
+    provider_ref: payment?.providerRef ?? null,
+    checkout_url: payment?.checkoutUrl ?? null,
+    client_secret: payment?.clientSecret ?? null,
     donor_secret: secret,
     recurring_id: null,
   };
-  return withPayment(db, provider, row, r, true, rows[0]!.title);
+  return withPayment(db, provider, row, r, true, title);
+}
+
+interface NewDonation {
+  id: string;
+  r: DonationRequest;
+  hash: string;
+  now: Date;
+  secret: Buffer;
+  provider: PaymentProvider;
+  payment: PaymentStart | null;
+}
+
+/** The most donations one INSERT takes. */
+const CREATE_BATCH = 256;
+
+const createQueues = new WeakMap<Kysely<DB>, GroupCommit<NewDonation, string | null>>();
+
+function createQueue(db: Kysely<DB>) {
+  let queue = createQueues.get(db);
+  if (!queue) {
+    queue = new GroupCommit<NewDonation, string | null>({
+      run: (items) => createBatch(db, items),
+      // One row breaking the statement (say, a signed-in donor deleted meanwhile: a foreign
+      // key) fails the batch: each row again alone, so the error reaches only its request.
+      single: async (item) => {
+        const [result] = await createBatch(db, [item]);
+        return (result as { value: string | null }).value;
+      },
+      maxBatch: CREATE_BATCH,
+    });
+    createQueues.set(db, queue);
+  }
+  return queue;
+}
+
+/**
+ * Inserts the donations whose project takes donations now and whose key is free, in one
+ * statement; each item's answer is its project's title when its row went in, null when not.
+ * Rows go in Idempotency-Key order, so two batches racing over the same keys (two server
+ * processes, retries) wait for each other in one order rather than deadlock.
+ */
+async function createBatch(
+  db: Kysely<DB>,
+  items: readonly NewDonation[],
+): Promise<ItemResult<string | null>[]> {
+  const col = <V>(f: (item: NewDonation) => V) => items.map(f);
+  const { rows } = await sql<{ id: string; title: string }>`
+    with v as (
+      select * from unnest(
+        ${col((i) => i.id)}::uuid[],
+        ${col((i) => i.r.projectId)}::uuid[],
+        ${col((i) => String(i.r.amount))}::bigint[],
+        ${col((i) => i.r.userId)}::uuid[],
+        ${col((i) => i.r.email?.toLowerCase() ?? null)}::text[],
+        ${col((i) => i.r.displayName?.trim() || null)}::text[],
+        ${col((i) => i.r.anonymous)}::boolean[],
+        ${col((i) => i.r.message?.trim() || null)}::text[],
+        ${col((i) => i.r.idempotencyKey)}::text[],
+        ${col((i) => i.hash)}::text[],
+        ${col((i) => i.provider.name)}::text[],
+        ${col((i) => shardOf(i.id, FUND_SHARDS))}::smallint[],
+        ${col((i) => i.secret)}::bytea[],
+        ${col((i) => hashToken(accessToken(i.secret)))}::text[],
+        ${col((i) => i.now)}::timestamptz[],
+        ${col((i) => lastOpenDay(i.now))}::date[],
+        ${col((i) => i.payment?.providerRef ?? null)}::text[],
+        ${col((i) => i.payment?.checkoutUrl ?? null)}::text[],
+        ${col((i) => i.payment?.clientSecret ?? null)}::text[]
+      ) as v(id, project_id, amount, donor_user_id, donor_email, display_name, anonymous,
+        message, idempotency_key, request_hash, provider, shard, donor_secret,
+        access_token_hash, created_at, last_open_day, provider_ref, checkout_url, client_secret)
+    ), d as (
+      insert into donations (id, project_id, org_id, amount, currency, status, donor_user_id,
+        donor_email, display_name, anonymous, message, idempotency_key, request_hash, provider,
+        shard, donor_secret, access_token_hash, created_at, provider_ref, checkout_url,
+        client_secret)
+      select v.id, v.project_id, p.org_id, v.amount, ${CURRENCY}, 'pending', v.donor_user_id,
+        v.donor_email, v.display_name, v.anonymous, v.message, v.idempotency_key,
+        v.request_hash, v.provider, v.shard, v.donor_secret, v.access_token_hash, v.created_at,
+        v.provider_ref, v.checkout_url, v.client_secret
+      from v
+      join projects p on p.id = v.project_id and p.status = 'published'
+        and p.end_date >= v.last_open_day
+      order by v.idempotency_key
+      on conflict (idempotency_key) do nothing
+      returning id, project_id
+    )
+    select d.id, p.title from d join projects p on p.id = d.project_id`.execute(db);
+  const titles = new Map(rows.map((row) => [row.id, row.title]));
+  return items.map((item) => ({ value: titles.get(item.id) ?? null }));
 }
 
 /**
