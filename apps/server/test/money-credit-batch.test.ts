@@ -278,6 +278,54 @@ describe('crediting in batches', () => {
     await expectBooksAgree(t);
   });
 
+  // Two connections: one holds the lock the batch waits for (PGlite has only one).
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    'a donation settled by another transaction while the batch waits for its lock is not_pending; the rest of the batch is credited',
+    async () => {
+      const [a, contested] = await pendingDonations(2, 4000);
+      const db = t.database.db;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let settled!: () => void;
+      const isSettled = new Promise<void>((resolve) => {
+        settled = resolve;
+      });
+      const other = db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('donations')
+          .set({ status: 'failed' })
+          .where('id', '=', contested!.id)
+          .execute();
+        settled();
+        await held;
+      });
+      await isSettled;
+      const applying = applyTogether([succeeded(a!), succeeded(contested!)]);
+      // Until the batch is waiting for that row's lock.
+      for (;;) {
+        const { rows } = await sql<{ n: string }>`
+          select count(*) as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+        if (Number(rows[0]!.n) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      release();
+      await other;
+      const results = await applying;
+      expect(results.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
+        { outcome: 'credited', donationId: a!.id },
+        { outcome: 'not_pending', donationId: contested!.id },
+      ]);
+      expect(await statuses([a!.id, contested!.id])).toEqual({
+        [a!.id]: 'paid',
+        [contested!.id]: 'failed',
+      });
+      await expectBooksAgree(t);
+    },
+  );
+
   it('a first monthly payment credited in a batch activates its schedule a month on', async () => {
     const res = await t.app.inject({
       method: 'POST',
