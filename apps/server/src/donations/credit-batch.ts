@@ -59,10 +59,14 @@ export function batchable(event: PaymentEvent): boolean {
  *    PAID donations (its allocations); a refund holds them and then locks its donation only
  *    if that is paid (applyOne, refundDonation). This batch holds only PENDING donations, so
  *    nobody holding a shard ever waits for a lock held here, and a cycle needs one.
- * 3. The callbacks' own payment_events rows (inserted in event id order) and, for a first
- *    monthly payment, its schedule row, which no shard holder touches.
+ * 3. The callbacks' own payment_events rows, inserted in event id order by the same statement
+ *    as 1 and, as planned (the ORDER BY sorts every row before the first is locked), before
+ *    any donation is locked; so two batches holding one event id (a delivery racing its
+ *    replay on two server processes) wait for each other only there. And, for a first monthly
+ *    payment, its schedule row, which no shard holder touches.
  * The one-callback credit (creditDonation) takes the same two locks in the same order: its
- * donation, then its shard.
+ * donation, then its shard. Should PostgreSQL still find a deadlock, it fails one transaction,
+ * and a failed batch is retried callback by callback (payment-events.ts): outcomes stay right.
  */
 export async function creditBatch(
   db: Kysely<DB>,
