@@ -128,7 +128,14 @@ export async function startServerProcesses(opts: {
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@goodtrace/source', '--import', 'tsx', main],
+    [
+      // BENCH_SERVER_NODE_ARGS: extra flags for the server's node, e.g. --cpu-prof to profile it.
+      ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--conditions=@goodtrace/source',
+      '--import',
+      'tsx',
+      main,
+    ],
     {
       env: {
         PATH: process.env.PATH ?? '',
