@@ -200,7 +200,8 @@ export function groupTileWrites(
     if (isMid) {
       // The base hash that completes a mid node comes before it, in the same append.
       if (!w) throw new Error(`mid node ${n.level}/${n.index} without its tile's hashes`);
-      (w.mid ??= []).push(n.hash);
+      w.mid ??= [];
+      w.mid.push(n.hash);
       continue;
     }
     if (!w) {
