@@ -5,7 +5,12 @@ import { applyPaymentEvent } from '../src/donations/payment-events.js';
 import type { PaymentEvent } from '../src/payments/provider.js';
 import { signSandboxCallback } from '../src/payments/sandbox.js';
 import { startTestApp, type TestApp, testSandboxSecret } from './support/app.js';
-import { expectBooksAgree, moneySnapshot, publishedProject } from './support/money.js';
+import {
+  expectBooksAgree,
+  moneySnapshot,
+  publishedProject,
+  startGuestDonation,
+} from './support/money.js';
 
 /**
  * Successes are credited in batches: callbacks that arrive while a credit transaction is in
@@ -360,6 +365,50 @@ describe('crediting in batches', () => {
       .executeTakeFirstOrThrow();
     expect(schedule.status).toBe('active');
     expect(schedule.next_charge_at.getUTCMonth()).toBe((now.getUTCMonth() + 1) % 12);
+    await expectBooksAgree(t);
+  });
+
+  it('sandbox checkouts paid at once share their reads, yet each is answered for its own token', async () => {
+    const started = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => startGuestDonation(t, projectId, 2000 + i)),
+    );
+    // 20 with their own token, 5 with another donation's token, 5 with a made-up one.
+    const tokenFor = (i: number) =>
+      i < 20 ? started[i]!.accessToken : i < 25 ? started[i - 10]!.accessToken : 'x'.repeat(43);
+    const answers = await Promise.all(
+      started.map((d, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/payments/sandbox/${d.donation.id}/pay`,
+          payload: { token: tokenFor(i), outcome: 'succeeded' },
+        }),
+      ),
+    );
+    for (const [i, res] of answers.entries()) {
+      if (i < 20) {
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json()).toMatchObject({
+          outcome: 'credited',
+          donationId: started[i]!.donation.id,
+        });
+      } else {
+        expect(res.statusCode, res.body).toBe(404);
+        expect(res.json()).toMatchObject({ error: { code: 'invalid_token' } });
+      }
+    }
+    const rows = await t.database.db
+      .selectFrom('donations')
+      .select(['id', 'status'])
+      .where(
+        'id',
+        'in',
+        started.map((d) => d.donation.id),
+      )
+      .execute();
+    const status = new Map(rows.map((r) => [r.id, r.status]));
+    started.forEach((d, i) => {
+      expect(status.get(d.donation.id), `donation ${i}`).toBe(i < 20 ? 'paid' : 'pending');
+    });
     await expectBooksAgree(t);
   });
 });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { GroupCommit } from '../db/group-commit.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { getReceipts } from '../ledger/read.js';
@@ -158,16 +159,44 @@ export async function getDonorDonation(db: Kysely<DB>, donationId: string, acces
 /**
  * What the sandbox checkout needs to pay a donation, for the holder of its link's token only
  * (not_found otherwise, as getDonorDonation): one small read instead of the donor's whole view.
+ * Concurrent checkouts share it: the reads asked for while one is in flight go together as
+ * one query (the same gathering as the donation writes, db/group-commit.ts), so at a campaign's
+ * peak a pay request costs a share of a statement rather than a round trip of its own.
  */
 export async function getCheckoutDonation(db: Kysely<DB>, donationId: string, token: string) {
-  const d = await db
-    .selectFrom('donations')
-    .select(['access_token_hash', 'provider_ref', 'amount', 'currency'])
-    .where('id', '=', donationId)
-    .executeTakeFirst();
+  const d = await checkoutReader(db).submit(donationId);
   if (!d || !tokenMatches(token, d.access_token_hash))
     throw new AppError('not_found', 'No such donation, or this link is not yours.');
   return d;
+}
+
+type CheckoutRow = {
+  access_token_hash: string;
+  provider_ref: string | null;
+  amount: string;
+  currency: string;
+};
+
+const checkoutReaders = new WeakMap<Kysely<DB>, GroupCommit<string, CheckoutRow | undefined>>();
+
+function checkoutReader(db: Kysely<DB>): GroupCommit<string, CheckoutRow | undefined> {
+  let reader = checkoutReaders.get(db);
+  if (!reader) {
+    reader = new GroupCommit({
+      maxBatch: 256,
+      async run(ids) {
+        const rows = await db
+          .selectFrom('donations')
+          .select(['id', 'access_token_hash', 'provider_ref', 'amount', 'currency'])
+          .where('id', 'in', [...new Set(ids)])
+          .execute();
+        const byId = new Map(rows.map(({ id, ...row }) => [id, row]));
+        return ids.map((id) => ({ value: byId.get(id) }));
+      },
+    });
+    checkoutReaders.set(db, reader);
+  }
+  return reader;
 }
 
 /**

@@ -311,8 +311,12 @@ export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (provider.name !== 'sandbox')
         throw new AppError('not_found', 'The sandbox provider is not in use.');
       const { donationId } = request.params;
-      const row = await getCheckoutDonation(app.db, donationId, request.body.token).catch(() => {
-        throw new AppError('invalid_token');
+      const row = await getCheckoutDonation(app.db, donationId, request.body.token).catch((err) => {
+        // Someone else's or no donation: the token is what is wrong. Anything else (the
+        // database failing) is not the caller's mistake and answers as such.
+        if (err instanceof AppError && err.code === 'not_found')
+          throw new AppError('invalid_token');
+        throw err;
       });
       if (!row.provider_ref)
         throw new AppError('not_found', 'This donation has no sandbox payment.');
