@@ -1,5 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { hashLeaf } from '@goodtrace/ledger';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { Email, errorResponses, Json, Pagination, Text, Uuid } from '../http/schemas.js';
@@ -262,31 +264,42 @@ export const paymentWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new AppError('not_found', 'This payment provider is not configured.');
       const raw = request.body;
       if (!Buffer.isBuffer(raw)) throw new AppError('payment_signature_invalid');
-      let event: ReturnType<typeof app.payments.parseWebhook>;
-      try {
-        event = app.payments.parseWebhook(raw, request.headers);
-      } catch (err) {
-        if (err instanceof PaymentSignatureError) {
-          request.log.warn(
-            { provider: app.payments.name, reason: err.message },
-            'payment callback refused',
-          );
-          throw new AppError('payment_signature_invalid');
-        }
-        throw err;
-      }
-      if (!event) return { received: true, outcome: 'ignored' };
-      const result = await applyPaymentEvent(app.db, app.payments.name, event, app.clock());
-      request.log.info(
-        { provider: app.payments.name, eventId: event.eventId, kind: event.kind, ...result },
-        'payment callback',
-      );
-      return { received: true, outcome: result.outcome };
+      return receivePaymentCallback(app, raw, request.headers, request.log);
     },
   );
 };
 
-/** The sandbox checkout's buttons: sign a callback as a provider would and send it through the real route. */
+/**
+ * A provider's callback as it arrives: its signature verified by the provider, then applied.
+ * The webhook route calls this with the request's raw body; the sandbox checkout with the
+ * callback it has just signed, so test money goes through the same check and the same credit.
+ */
+async function receivePaymentCallback(
+  app: FastifyInstance,
+  raw: Buffer,
+  headers: IncomingHttpHeaders,
+  log: FastifyBaseLogger,
+): Promise<{ received: true; outcome: string }> {
+  let event: ReturnType<typeof app.payments.parseWebhook>;
+  try {
+    event = app.payments.parseWebhook(raw, headers);
+  } catch (err) {
+    if (err instanceof PaymentSignatureError) {
+      log.warn({ provider: app.payments.name, reason: err.message }, 'payment callback refused');
+      throw new AppError('payment_signature_invalid');
+    }
+    throw err;
+  }
+  if (!event) return { received: true, outcome: 'ignored' };
+  const result = await applyPaymentEvent(app.db, app.payments.name, event, app.clock());
+  log.info(
+    { provider: app.payments.name, eventId: event.eventId, kind: event.kind, ...result },
+    'payment callback',
+  );
+  return { received: true, outcome: result.outcome };
+}
+
+/** The sandbox checkout's buttons: sign a callback as a provider would and hand it to the webhook's handler. */
 export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/payments/sandbox/:donationId/pay',
@@ -330,20 +343,19 @@ export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         app.clock(),
       );
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/payments/webhooks/sandbox',
-        payload: body,
-        headers,
-      });
-      if (res.statusCode !== 200) {
-        request.log.error(
-          { status: res.statusCode, body: res.body },
-          'sandbox callback refused by the webhook route',
-        );
-        throw new AppError('internal');
-      }
-      return { ...(res.json() as object), donationId };
+      // Straight to the webhook's handler, without a second HTTP request in this process:
+      // the provider's signature check and the credit are the ones a real callback gets.
+      const res = await receivePaymentCallback(app, Buffer.from(body), headers, request.log).catch(
+        (err) => {
+          // Its own signature refused: the sandbox is misconfigured, not the donor's mistake.
+          if (err instanceof AppError && err.code === 'payment_signature_invalid') {
+            request.log.error({ err }, 'sandbox callback refused by the webhook handler');
+            throw new AppError('internal');
+          }
+          throw err;
+        },
+      );
+      return { ...res, donationId };
     },
   );
 };
