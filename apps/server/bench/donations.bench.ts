@@ -9,8 +9,8 @@
 // unreachable; PGlite in a temp folder; both deleted afterwards), a real server on 127.0.0.1
 // (sandbox payments, donation rate limit out of the way) with its sequencer, as `npm start`
 // runs it. On PostgreSQL it is src/main.ts in a child process with SERVER_PROCESSES =
-// BENCH_SERVER_PROCESSES (default 1: one process, no cluster; 2: a cluster primary and two
-// workers, which on this 2-core machine measured slower: docs/PERFORMANCE.md), LOG_LEVEL warn; the bench keeps an in-process app on the same database, its
+// BENCH_SERVER_PROCESSES (default 2: a cluster primary and two workers; 1: one process, no
+// cluster — faster below ~100 connections on these 2 cores, slower at 256: docs/PERFORMANCE.md), LOG_LEVEL warn; the bench keeps an in-process app on the same database, its
 // sequencer off, for set-up over app.inject and for the checks. On PGlite (one process only
 // can open it) the server is that in-process app (buildApp + listen, LOG_LEVEL silent).
 //
@@ -54,7 +54,7 @@ import { type ServerProcesses, startServerProcesses } from './server-processes.j
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
 const BULK = Number(process.env.BENCH_BULK_DONATIONS ?? 1_000_000);
 const BULK_CHUNK = 50_000;
@@ -72,7 +72,7 @@ if (LOAD !== 'wrk' && LOAD !== 'autocannon')
 if (LOAD === 'wrk' && !WRK)
   throw new Error('BENCH_LOAD=wrk but wrk is not on PATH (Debian: apt-get install wrk)');
 /** Server processes on PostgreSQL (BENCH_SERVER_PROCESSES); PGlite is one process, always. */
-const PG_SERVER_PROCESSES = Number(process.env.BENCH_SERVER_PROCESSES || 1);
+const PG_SERVER_PROCESSES = Number(process.env.BENCH_SERVER_PROCESSES || 2);
 if (!Number.isInteger(PG_SERVER_PROCESSES) || PG_SERVER_PROCESSES < 1 || PG_SERVER_PROCESSES > 64)
   throw new Error(
     `BENCH_SERVER_PROCESSES must be 1 to 64, got "${process.env.BENCH_SERVER_PROCESSES}"`,
