@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import type { PaymentProvider, PaymentStart } from '../payments/provider.js';
 import { PaymentProviderError } from '../payments/provider.js';
 import { SandboxPaymentProvider } from '../payments/sandbox.js';
-import { CURRENCY, checkCurrency, FUND_SHARDS, MAX_AMOUNT } from '../projects/money.js';
+import { CURRENCY, checkAmount, checkCurrency, FUND_SHARDS } from '../projects/money.js';
 import { accessToken, hashToken, newDonorSecret, shardOf } from './donor-secret.js';
 
 export interface DonationRequest {
@@ -74,9 +74,7 @@ export async function startDonation(
   now: Date,
 ): Promise<DonationStarted> {
   checkCurrency(r.currency);
-  if (!Number.isSafeInteger(r.amount) || r.amount <= 0 || r.amount > MAX_AMOUNT) {
-    throw new AppError('invalid_amount');
-  }
+  checkAmount(r.amount, 'A donation');
   if (!r.userId && !r.email) throw new AppError('guest_email_required');
   const hash = requestHash(r);
 

@@ -15,6 +15,19 @@ export function checkCurrency(currency: string): void {
   }
 }
 
+/**
+ * Every amount of money the platform accepts — a goal, a budget line, a donation, a
+ * disbursement — is a whole number of fen from 1 to MAX_AMOUNT. `what` names it in the error.
+ */
+export function checkAmount(amount: number, what: string): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT) {
+    throw new AppError(
+      'invalid_amount',
+      `${what} must be a whole number of fen between 1 and ${MAX_AMOUNT}.`,
+    );
+  }
+}
+
 /** bigint columns arrive as strings; every amount we store is below 2^53. */
 export function fen(value: string | number | bigint | null | undefined): number {
   return value === null || value === undefined ? 0 : Number(value);

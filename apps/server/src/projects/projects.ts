@@ -7,7 +7,7 @@ import {
   projectPublishedEvent,
 } from '../ledger/events.js';
 import type { Cause } from '../orgs/causes.js';
-import { CURRENCY, checkCurrency, FUND_SHARDS, fen, MAX_AMOUNT } from './money.js';
+import { CURRENCY, checkAmount, checkCurrency, FUND_SHARDS, fen } from './money.js';
 import { logProjectEvents } from './project-log.js';
 
 export interface BudgetLineInput {
@@ -30,15 +30,6 @@ export interface ProjectInput {
   startDate: string;
   endDate: string;
   coverSha256?: string | null;
-}
-
-function checkAmount(amount: number, what: string) {
-  if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT) {
-    throw new AppError(
-      'invalid_amount',
-      `${what} must be a whole number of fen between 1 and ${MAX_AMOUNT}.`,
-    );
-  }
 }
 
 function checkProject(input: Partial<ProjectInput>) {

@@ -5,7 +5,7 @@ import { hashToken } from '../donations/donor-secret.js';
 import { debitShards, lockAllShards } from '../donations/funds.js';
 import { AppError } from '../errors.js';
 import { ALLOCATIONS_PER_EVENT, fundsDisbursedEvents } from '../ledger/events.js';
-import { checkCurrency, fen, MAX_AMOUNT } from '../projects/money.js';
+import { checkAmount, checkCurrency, fen } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
 import { newAckCode } from './ack-code.js';
 
@@ -39,9 +39,7 @@ export async function recordDisbursement(
   now: Date,
 ) {
   checkCurrency(input.currency);
-  if (!Number.isSafeInteger(input.amount) || input.amount <= 0 || input.amount > MAX_AMOUNT) {
-    throw new AppError('invalid_amount');
-  }
+  checkAmount(input.amount, 'A disbursement');
   const shas = input.evidence.map((e) => e.sha256);
   if (shas.length === 0 || new Set(shas).size !== shas.length) {
     throw new AppError(
