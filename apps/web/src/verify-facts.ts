@@ -2,6 +2,8 @@ import {
   isLedgerError,
   type LedgerErrorCode,
   type LedgerEvent,
+  donorCommitment as ledgerDonorCommitment,
+  parseDonorSecret,
   type TrustPolicy,
   type VerifiedReceipt,
   verifyCheckpoint,
@@ -207,20 +209,15 @@ function hexOf(bytes: Uint8Array): string {
 }
 
 /**
- * The donor commitment of docs/money.md, with the browser's own SHA-256 (crypto.subtle):
- * hex(SHA-256(secret ‖ utf8(donationId))). Null when the secret is not 32 bytes of hex.
+ * The donor commitment of docs/money.md (packages/ledger's, as the server computes it) for a
+ * secret in hex. Null when the secret is not 32 bytes of hex.
  */
 export async function donorCommitment(
   secretHex: string,
   donationId: string,
 ): Promise<string | null> {
-  if (!/^[0-9a-f]{64}$/i.test(secretHex)) return null;
-  const secret = Uint8Array.from(secretHex.match(/../g)!, (h) => Number.parseInt(h, 16));
-  const id = new TextEncoder().encode(donationId);
-  const message = new Uint8Array(secret.length + id.length);
-  message.set(secret);
-  message.set(id, secret.length);
-  return hexOf(new Uint8Array(await crypto.subtle.digest('SHA-256', message)));
+  const secret = parseDonorSecret(secretHex);
+  return secret ? ledgerDonorCommitment(secret, donationId) : null;
 }
 
 /** Hex SHA-256 of a file, to compare an evidence file with the hash on the log. */

@@ -7,10 +7,11 @@
 
 import {
   encodeBase64,
-  getCryptoProvider,
   isLedgerError,
   type LedgerErrorCode,
   type LedgerEvent,
+  donorCommitment as ledgerDonorCommitment,
+  parseDonorSecret,
   parseVerifierKey,
   type TrustPolicy,
   type VerifiedCheckpoint,
@@ -53,26 +54,14 @@ export interface Trust {
   origin?: string;
 }
 
-const HEX = /^[0-9a-f]*$/i;
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /**
- * The donor commitment of docs/money.md: hex(SHA-256(secret ‖ utf8(donationId))), where the
- * secret is 32 random bytes given in hex.
+ * The donor commitment of docs/money.md (packages/ledger's donorCommitment) for a secret given
+ * in hex, as receipt files carry it.
  */
 export function donorCommitment(secretHex: string, donationId: string): string {
-  if (secretHex.length !== 64 || !HEX.test(secretHex)) {
-    throw new TypeError('the donor secret must be 32 bytes in hex (64 hex digits)');
-  }
-  const secret = Uint8Array.from(secretHex.match(/../g)!, (h) => Number.parseInt(h, 16));
-  const id = new TextEncoder().encode(donationId);
-  const message = new Uint8Array(secret.length + id.length);
-  message.set(secret);
-  message.set(id, secret.length);
-  return hex(getCryptoProvider().sha256(message));
+  const secret = parseDonorSecret(secretHex);
+  if (!secret) throw new TypeError('the donor secret must be 32 bytes in hex (64 hex digits)');
+  return ledgerDonorCommitment(secret, donationId);
 }
 
 /**
@@ -99,7 +88,7 @@ export function readReceiptDocument(document: unknown): { receipt: unknown; dono
   ) {
     throw new TypeError('donor must be { "secret": "<hex>", "donationId": "<id>" }');
   }
-  if (donor.secret.length !== 64 || !HEX.test(donor.secret)) {
+  if (!parseDonorSecret(donor.secret)) {
     throw new TypeError('donor.secret must be 32 bytes in hex (64 hex digits)');
   }
   return { receipt: doc.receipt, donor: { secret: donor.secret, donationId: donor.donationId } };

@@ -13,6 +13,7 @@ export {
   nobleProvider,
   setCryptoProvider,
 } from './crypto.js';
+export { donorCommitment, parseDonorSecret } from './donor.js';
 export {
   isLedgerError,
   LEDGER_ERROR_CODES,

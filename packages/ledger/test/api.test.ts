@@ -24,6 +24,8 @@ describe('the public API', () => {
       'CompactRange',
       'LedgerError',
       'setCryptoProvider',
+      'donorCommitment',
+      'parseDonorSecret',
     ];
     for (const name of required)
       expect(typeof (ledger as Record<string, unknown>)[name], name).toBe('function');
@@ -61,5 +63,19 @@ describe('the public API', () => {
       expect(ledger.LEDGER_ERROR_CODES).toContain((e as ledger.LedgerError).code);
     }
     expect(new Set(ledger.LEDGER_ERROR_CODES).size).toBe(ledger.LEDGER_ERROR_CODES.length);
+  });
+
+  it('a donor commitment is hex SHA-256(secret ‖ utf8(donation id)), and refuses a secret that is not 32 bytes', () => {
+    const secret = ledger.parseDonorSecret(
+      '0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20',
+    )!;
+    expect(secret).toEqual(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
+    // Computed independently: node -e "crypto.createHash('sha256').update(secret).update(id)".
+    expect(ledger.donorCommitment(secret, '3f2b9a64-0c1d-4e5f-8a9b-0c1d2e3f4a5b')).toBe(
+      '80d7a04649d2fe611e05a469f6dfb7f13cdf9f03c135fb4345d60aa3b5a26883',
+    );
+    expect(ledger.parseDonorSecret('0102')).toBeNull();
+    expect(ledger.parseDonorSecret('zz'.repeat(32))).toBeNull();
+    expect(() => ledger.donorCommitment(new Uint8Array(31), 'x')).toThrow(ledger.LedgerError);
   });
 });

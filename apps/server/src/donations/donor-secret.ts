@@ -2,12 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * A donor is on the log only as a commitment to a secret that only their receipt holds
- * (docs/money.md): hex(SHA-256(secret ‖ utf8(donationId))). Whoever has the secret can prove
- * the donation is theirs; the public learns nothing about who gave.
+ * (docs/money.md; packages/ledger defines it for the server, the browser and the CLI alike).
  */
-export function donorCommitment(secret: Uint8Array, donationId: string): string {
-  return createHash('sha256').update(secret).update(donationId, 'utf8').digest('hex');
-}
+export { donorCommitment } from '@goodtrace/ledger';
 
 export function newDonorSecret(): Buffer {
   return randomBytes(32);
