@@ -7,7 +7,7 @@ import type { DonationTrace } from '../../types';
 import { useLoad } from '../../use-load';
 import { failAll, type TraceFacts, verifyTrace } from '../../verify-facts';
 import { NotFoundPage } from '../not-found-page';
-import { EvidenceLinks, useDates, useMoney, usePayee } from './bits';
+import { EvidenceLinks, ReceiptFiles, useDates, useMoney, usePayee } from './bits';
 import { Fact, loadTrust } from './fact-checks';
 
 /**
@@ -56,15 +56,10 @@ function Downloads({ trace }: { trace: DonationTrace }) {
     <section className="card panel" aria-labelledby="downloads-title">
       <h2 id="downloads-title">{t('receipt.downloads')}</h2>
       {d.receipt ? (
-        <>
-          <div className="download-buttons">
-            <a
-              className="button button-secondary"
-              href={`/api/receipts/${d.id}`}
-              download={`goodtrace-receipt-${d.id}.json`}
-            >
-              {t('receipt.json')}
-            </a>
+        <ReceiptFiles
+          donationId={d.id}
+          lead={t('receipt.cli')}
+          extra={
             <button
               type="button"
               className="button button-secondary"
@@ -72,23 +67,9 @@ function Downloads({ trace }: { trace: DonationTrace }) {
             >
               {t('receipt.jsonWithSecret')}
             </button>
-            <a
-              className="button button-secondary"
-              href={`/api/receipts/${d.id}/pdf`}
-              target="_blank"
-              rel="noopener"
-            >
-              {t('receipt.pdf')}
-            </a>
-          </div>
-          <p className="muted small">{t('receipt.secretWarning')}</p>
-          <p className="small">
-            {t('receipt.cli')}{' '}
-            <code className="command">
-              goodtrace verify receipt.json --log-url {window.location.origin}
-            </code>
-          </p>
-        </>
+          }
+          note={<p className="muted small">{t('receipt.secretWarning')}</p>}
+        />
       ) : (
         <p className="muted">{t('receipt.notYet')}</p>
       )}

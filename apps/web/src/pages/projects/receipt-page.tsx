@@ -6,7 +6,7 @@ import { useDocumentTitle, useI18n } from '../../i18n';
 import type { ProjectSummary } from '../../types';
 import { useLoad } from '../../use-load';
 import { type FactResult, verifyDonationReceipt } from '../../verify-facts';
-import { useDates, useMoney } from './bits';
+import { ReceiptFiles, useDates, useMoney } from './bits';
 import { Fact, loadTrust, type TrustLoad } from './fact-checks';
 
 /**
@@ -172,7 +172,6 @@ export function ReceiptPage() {
 
   const shown = shownOf(load.data.receipt);
   const keyName = trust && !('error' in trust) ? trust.keyName : '';
-  const id = encodeURIComponent(donationId);
 
   return (
     <section className="donation-page public-receipt">
@@ -246,29 +245,7 @@ export function ReceiptPage() {
           </section>
           <section className="card panel" aria-labelledby="files-title">
             <h2 id="files-title">{t('publicReceipt.files')}</h2>
-            <div className="download-buttons">
-              <a
-                className="button button-secondary"
-                href={`/api/receipts/${id}`}
-                download={`goodtrace-receipt-${donationId}.json`}
-              >
-                {t('receipt.json')}
-              </a>
-              <a
-                className="button button-secondary"
-                href={`/api/receipts/${id}/pdf`}
-                target="_blank"
-                rel="noopener"
-              >
-                {t('receipt.pdf')}
-              </a>
-            </div>
-            <p className="small">
-              {t('publicReceipt.cli')}{' '}
-              <code className="command">
-                npx goodtrace verify receipt.json --log-url {window.location.origin}
-              </code>
-            </p>
+            <ReceiptFiles donationId={donationId} lead={t('publicReceipt.cli')} />
           </section>
         </div>
       </div>
