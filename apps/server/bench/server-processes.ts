@@ -2,10 +2,10 @@
 // `npm start` runs it, with SERVER_PROCESSES workers (1 = no cluster). The bench keeps its own
 // database handle and an in-process app (sequencer off) for set-up and checks.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { servingPid } from '../test/support/serving-pid.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -70,48 +70,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** Which of `pids` holds the server's end of a fresh connection (its socket in /proc/net/tcp). */
-async function servingPid(url: string, pids: number[]): Promise<number | undefined> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  try {
-    const clientPort = await new Promise<number>((resolve, reject) => {
-      http
-        .get(`${url}/healthz`, { agent }, (res) => {
-          const port = res.socket.localPort!;
-          res.resume();
-          res.on('end', () => resolve(port));
-        })
-        .on('error', reject);
-    });
-    const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
-    const line = readFileSync('/proc/net/tcp', 'utf8')
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/))
-      .find(
-        (f) =>
-          f[1]?.endsWith(`:${hex(Number(new URL(url).port))}`) &&
-          f[2]?.endsWith(`:${hex(clientPort)}`),
-      );
-    if (!line) return undefined;
-    const socket = `socket:[${line[9]}]`;
-    return pids.find((pid) => {
-      try {
-        return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-          try {
-            return readlinkSync(`/proc/${pid}/fd/${fd}`) === socket;
-          } catch {
-            return false;
-          }
-        });
-      } catch {
-        return false;
-      }
-    });
-  } finally {
-    agent.destroy();
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -86,6 +86,26 @@ export async function creditBatch(
   return slots.map((slot) => (slot < 0 ? LATER : { value: applied[slot]! }));
 }
 
+/** The `donation.received` event of a donation row credited with this paidSeq. */
+export function receivedEvent(
+  d: Pick<Locked, 'id' | 'project_id' | 'org_id' | 'amount' | 'currency' | 'donor_secret'>,
+  paidSeq: string,
+  now: Date,
+) {
+  return donationReceivedEvent(
+    {
+      id: d.id,
+      projectId: d.project_id,
+      orgId: d.org_id,
+      amount: fen(d.amount),
+      currency: d.currency,
+      paidSeq: Number(paidSeq),
+      donor: donorCommitment(d.donor_secret, d.id),
+    },
+    now,
+  );
+}
+
 interface Locked {
   event_id: string;
   id: string;
@@ -180,20 +200,7 @@ async function creditAll(
       : [];
   const outboxIds = await appendEvents(
     tx,
-    credited.map(({ d, now }, i) =>
-      donationReceivedEvent(
-        {
-          id: d.id,
-          projectId: d.project_id,
-          orgId: d.org_id,
-          amount: fen(d.amount),
-          currency: d.currency,
-          paidSeq: Number(seqs[i]),
-          donor: donorCommitment(d.donor_secret, d.id),
-        },
-        now,
-      ),
-    ),
+    credited.map(({ d, now }, i) => receivedEvent(d, seqs[i]!, now)),
   );
 
   const results = callbacks.map((c) => {

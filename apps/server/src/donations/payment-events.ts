@@ -4,12 +4,11 @@ import { GroupCommit } from '../db/group-commit.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent } from '../ledger/append-event.js';
-import { donationReceivedEvent, donationRefundedEvent } from '../ledger/events.js';
+import { donationRefundedEvent } from '../ledger/events.js';
 import type { PaymentEvent } from '../payments/provider.js';
 import { fen } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
-import { batchable, creditBatch, type SucceededCallback } from './credit-batch.js';
-import { donorCommitment } from './donor-secret.js';
+import { batchable, creditBatch, receivedEvent, type SucceededCallback } from './credit-batch.js';
 import { debitShards, lockAllShards } from './funds.js';
 import { addMonth } from './months.js';
 
@@ -240,21 +239,7 @@ export async function creditDonation(
     .where('shard', '=', d.shard)
     .returning(sql<string>`nextval('donation_paid_seq')::text`.as('seq'))
     .executeTakeFirstOrThrow();
-  const outboxId = await appendEvent(
-    tx,
-    donationReceivedEvent(
-      {
-        id: d.id,
-        projectId: d.project_id,
-        orgId: d.org_id,
-        amount: fen(d.amount),
-        currency: d.currency,
-        paidSeq: Number(seq),
-        donor: donorCommitment(d.donor_secret, d.id),
-      },
-      now,
-    ),
-  );
+  const outboxId = await appendEvent(tx, receivedEvent(d, seq, now));
   const paid = { status: 'paid', paid_seq: seq, paid_at: now, outbox_id: outboxId } as const;
   if (callback) {
     await tx
