@@ -7,18 +7,20 @@
 //   BENCH_MULTI_ROW=1 npm run bench:ledger …      appendEvents: one multi-row INSERT per
 //                                                 transaction (and the baseline likewise)
 //
-// Per store, on a fresh database (PGlite in a temp folder; a new goodtrace_bench_<time> database
-// on PostgreSQL at BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres —
-// skipped, and said so, when unreachable; both deleted afterwards):
-//   baseline   BASELINE (200,000) plain inserts of the same leaf rows into a table shaped like
-//              the outbox, one INSERT … RETURNING id per row as appendEvent does, TX_SIZE (100)
-//              rows per transaction, APPENDERS concurrent transactions (4 on PostgreSQL; 1 on
-//              PGlite, whose single connection would only queue them): storage alone.
-//   sequenced  ENTRIES events through appendEvent (same batching, same concurrency) while the
-//              Sequencer runs, from an empty log: the clock stops when the signed tree size
-//              reaches ENTRIES. The ratio compares the first BASELINE entries with the baseline;
-//              the rate of each 100,000-entry stretch shows whether appending slows as the log
-//              grows. CPU per event is this process's plus the bench database's backends' (/proc).
+// Per store, every measurement on its own fresh database (PGlite in a temp folder; a new
+// goodtrace_bench_<time>_<n> database on PostgreSQL at BENCH_POSTGRES_URL, default
+// postgres://postgres@127.0.0.1:5432/postgres — skipped, and said so, when unreachable; each
+// deleted after its measurement):
+//   ratio      BENCH_PAIRS (3) pairs of runs of BASELINE (200,000) events each, in alternating
+//              order: the raw baseline, plain inserts of the same leaf rows into a table shaped
+//              like the outbox, one INSERT … RETURNING id per row as appendEvent does, TX_SIZE
+//              (100) rows per transaction, APPENDERS concurrent transactions (4 on PostgreSQL;
+//              1 on PGlite, whose single connection would only queue them): storage alone; and
+//              the same events through appendEvent while the Sequencer runs, the clock stopping
+//              when the signed tree size reaches BASELINE. The ratio is the median pair's.
+//   sequenced  ENTRIES events the same way, from an empty log: the sustained rate, and the rate
+//              of each 100,000-entry stretch (does appending slow as the log grows?). CPU per
+//              event is this process's plus the bench database's backends' (/proc).
 //   latency    outbox commit (the appender's COMMIT returned) → the sequencer's COMMIT that gave
 //              the event its index returned, for every 20th transaction's events.
 //   proofs     BENCH_PROOFS (2,000) inclusion proofs from the stored tiles (tile-store.ts) for
@@ -45,7 +47,7 @@ import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import { type Kysely, sql } from 'kysely';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
-import { type Database, openDatabase, type StoreConfig } from '../src/db/database.js';
+import { type Database, openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { DB } from '../src/db/schema.js';
 import { createMetrics } from '../src/http/metrics.js';
@@ -62,6 +64,8 @@ const PG_APPENDERS = Number(process.env.BENCH_APPENDERS ?? 4);
 const PROOFS = Number(process.env.BENCH_PROOFS ?? 2_000);
 /** The baseline's size, and the stretch of the sequenced run the ratio compares it with. */
 const BASELINE = Number(process.env.BENCH_BASELINE_ENTRIES ?? Math.min(ENTRIES, 200_000));
+/** Pairs of runs (baseline, sequenced) of BASELINE events each that the ratio is the median of. */
+const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS ?? 3));
 const STRETCH = Math.max(TX_SIZE, Math.min(100_000, Math.floor(ENTRIES / 10)));
 const PG_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -142,12 +146,6 @@ function cpuNow(): { node: number; pg: number } {
   return { node: (u.user + u.system) / 1e6, pg };
 }
 
-/** CPU microseconds per event spent by Node and by PostgreSQL since `from`. */
-function cpuPer(from: { node: number; pg: number }, events: number) {
-  const now = cpuNow();
-  return { node: ((now.node - from.node) * 1e6) / events, pg: ((now.pg - from.pg) * 1e6) / events };
-}
-
 // ---- statistics ----------------------------------------------------------------------------
 
 function quantile(sorted: number[], q: number): number {
@@ -157,25 +155,43 @@ function quantile(sorted: number[], q: number): number {
 
 // ---- stores --------------------------------------------------------------------------------
 
+/** A database made for one measurement, deleted afterwards. */
+interface Fresh {
+  database: Database;
+  remove(): Promise<void>;
+}
+
 interface Store {
   name: 'PGlite' | 'PostgreSQL';
   appenders: number;
-  open(): Promise<Database>;
+  /** A new, empty, migrated database: each measurement starts from the same state. */
+  fresh(): Promise<Fresh>;
   version?: string;
   cleanup(): Promise<void>;
 }
 
+async function migrated(database: Database): Promise<Database> {
+  await migrateToLatest(database.db);
+  return database;
+}
+
 async function pgliteStore(): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), 'goodtrace-bench-'));
-  const config: StoreConfig = { kind: 'pglite', dataDir: dir };
   return {
     name: 'PGlite',
     // One connection: concurrent transactions would only queue for it.
     appenders: 1,
-    open: () => openDatabase(config),
-    async cleanup() {
-      rmSync(dir, { recursive: true, force: true });
+    async fresh() {
+      const dir = mkdtempSync(join(tmpdir(), 'goodtrace-bench-'));
+      const database = await migrated(await openDatabase({ kind: 'pglite', dataDir: dir }));
+      return {
+        database,
+        async remove() {
+          await database.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
+    async cleanup() {},
   };
 }
 
@@ -190,25 +206,42 @@ async function postgresStore(): Promise<Store | string> {
   const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(
     admin.db,
   );
-  const name = `goodtrace_bench_${Date.now()}`;
-  await sql.raw(`create database ${name}`).execute(admin.db);
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
+  let made = 0;
   return {
     name: 'PostgreSQL',
     appenders: PG_APPENDERS,
     version: rows[0]?.v,
-    open: () => openDatabase({ kind: 'postgres', url: url.href }),
-    async cleanup() {
-      try {
-        // BENCH_KEEP_DB=1 keeps it to look at afterwards (plans, proofs); drop it yourself.
-        if (process.env.BENCH_KEEP_DB === '1') console.error(`kept database ${name}`);
-        else await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
-      } finally {
-        await admin.close();
-      }
+    async fresh() {
+      const name = `goodtrace_bench_${Date.now()}_${made++}`;
+      await sql.raw(`create database ${name}`).execute(admin.db);
+      const url = new URL(PG_ADMIN_URL);
+      url.pathname = `/${name}`;
+      const database = await migrated(await openDatabase({ kind: 'postgres', url: url.href }));
+      return {
+        database,
+        async remove() {
+          await database.close();
+          // BENCH_KEEP_DB=1 keeps it to look at afterwards (plans, proofs); drop it yourself.
+          if (process.env.BENCH_KEEP_DB === '1') console.error(`kept database ${name}`);
+          else await sql.raw(`drop database if exists ${name} with (force)`).execute(admin.db);
+        },
+      };
     },
+    cleanup: () => admin.close(),
   };
+}
+
+/** Runs `fn` on a fresh database of `store`, which is deleted afterwards. */
+async function onFresh<T>(store: Store, fn: (db: Kysely<DB>) => Promise<T>): Promise<T> {
+  const fresh = await store.fresh();
+  try {
+    const { db } = fresh.database;
+    // Every measurement starts after a checkpoint, so none pays for another's dirty pages.
+    if (store.name === 'PostgreSQL') await sql`checkpoint`.execute(db);
+    return await fn(db);
+  } finally {
+    await fresh.remove();
+  }
 }
 
 // ---- the runs ------------------------------------------------------------------------------
@@ -252,15 +285,203 @@ async function runAppenders(
   await Promise.all(Array.from({ length: appenders }, worker));
 }
 
+interface Cpu {
+  node: number;
+  pg: number;
+}
+
+/** A measured run: events per second and CPU microseconds per event. */
+interface Run {
+  rate: number;
+  cpu: Cpu;
+}
+
+/** CPU is counted for this database's backends only, from the start of the timed part. */
+async function startCpu(store: Store, db: Kysely<DB>): Promise<() => Cpu> {
+  backends.clear();
+  if (store.name !== 'PostgreSQL') {
+    const cpu0 = cpuNow();
+    return () => cpuPerRaw(cpu0);
+  }
+  await trackBackends(db);
+  // A pool connection opened during a run is counted from its start (its CPU then was ~0).
+  const tracking = setInterval(() => void trackBackends(db).catch(() => {}), 200);
+  const cpu0 = cpuNow();
+  return () => {
+    clearInterval(tracking);
+    return cpuPerRaw(cpu0);
+  };
+}
+
+function cpuPerRaw(from: Cpu): Cpu {
+  const now = cpuNow();
+  return { node: now.node - from.node, pg: now.pg - from.pg };
+}
+
+const perEvent = (c: Cpu, n: number): Cpu => ({ node: (c.node * 1e6) / n, pg: (c.pg * 1e6) / n });
+
+/**
+ * The raw baseline: `n` plain inserts of the same rows, with the same statements, batching
+ * and concurrency as the appenders, into a table shaped like the outbox: storage alone.
+ */
+async function baseline(store: Store, db: Kysely<DB>, n: number): Promise<Run> {
+  await sql`create table bench_baseline (
+    id bigint primary key generated always as identity,
+    event_type text not null,
+    leaf bytea not null,
+    queued_at timestamptz not null default clock_timestamp())`.execute(db);
+  const enc = new TextEncoder();
+  const rows = (tx: Kysely<DB>, first: number, count: number) =>
+    tx
+      .withTables<{ bench_baseline: DB['ledger_outbox'] }>()
+      .insertInto('bench_baseline')
+      .values(
+        Array.from({ length: count }, (_, k) => {
+          const e = donation(first + k);
+          return { event_type: e.type, leaf: enc.encode(JSON.stringify(e)) };
+        }),
+      )
+      .returning('id')
+      .execute()
+      .then((r) => r.map((x) => x.id));
+  const cpu = await startCpu(store, db);
+  const t0 = performance.now();
+  await runAppenders(db, store.appenders, n, (tx, first, count) =>
+    MULTI_ROW ? rows(tx, first, count) : perRow(first, count, (i) => rows(tx, i, 1)),
+  );
+  const rate = n / ((performance.now() - t0) / 1000);
+  return { rate, cpu: perEvent(cpu(), n) };
+}
+
+interface Sequenced extends Run {
+  t0: number;
+  /** Each committed batch: when its COMMIT returned, and the tree size it signed. */
+  checkpoints: { at: number; size: number }[];
+  /** The transactions followed for the latency figure: their outbox ids and commit times. */
+  followed: { ids: string[]; at: number }[];
+  maxBacklog: number;
+}
+
+/**
+ * `n` events through appendEvent(s), batched and run concurrently as the baseline is, while the
+ * Sequencer runs, from an empty log; the clock stops when the signed tree size reaches `n`.
+ */
+async function sequenced(
+  store: Store,
+  db: Kysely<DB>,
+  n: number,
+  say?: (s: string) => void,
+): Promise<Sequenced> {
+  const key = generateSignerKey(ORIGIN);
+  const logKey = { signerKey: key.signerKey, verifierKey: key.verifierKey, origin: ORIGIN };
+  await initLogState(db, logKey);
+  const checkpoints: { at: number; size: number }[] = [];
+  let t0 = 0;
+  const sequencer = new Sequencer({
+    db,
+    key: logKey,
+    batchSize: ledgerConfig.batchSize,
+    pollMs: ledgerConfig.pollMs,
+    log: pino({ level: 'silent' }),
+    metrics: createMetrics().ledger,
+    onCheckpoint: (size) => {
+      const prev = checkpoints.at(-1) ?? { at: t0, size: 0 };
+      checkpoints.push({ at: performance.now(), size });
+      if (say && Math.floor(size / STRETCH) > Math.floor(prev.size / STRETCH)) {
+        say(
+          `  ${size.toLocaleString('en-US')} entries after ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+        );
+      }
+    },
+  });
+  // Every 20th transaction is followed to its index for the latency figure.
+  const followed: { ids: string[]; at: number }[] = [];
+  let appended = 0;
+  let maxBacklog = 0;
+  const cpu = await startCpu(store, db);
+  t0 = performance.now();
+  sequencer.start();
+  const done = new Promise<number>((resolve) => {
+    const poll = setInterval(() => {
+      const last = checkpoints.at(-1);
+      if (last && last.size >= n) {
+        clearInterval(poll);
+        resolve(last.at);
+      }
+    }, 1);
+  });
+  await runAppenders(
+    db,
+    store.appenders,
+    n,
+    (tx, first, count) =>
+      MULTI_ROW
+        ? appendEvents(
+            tx,
+            Array.from({ length: count }, (_, k) => donation(first + k)),
+          )
+        : perRow(first, count, async (i) => [await appendEvent(tx, donation(i))]),
+    (first, ids, at) => {
+      appended += ids.length;
+      maxBacklog = Math.max(maxBacklog, appended - (checkpoints.at(-1)?.size ?? 0));
+      if ((first / TX_SIZE) % 20 === 0) followed.push({ ids, at });
+    },
+  );
+  const end = await done;
+  await sequencer.stop();
+  return {
+    rate: n / ((end - t0) / 1000),
+    cpu: perEvent(cpu(), n),
+    t0,
+    checkpoints,
+    followed,
+    maxBacklog,
+  };
+}
+
+interface Pair {
+  baseline: Run;
+  sequenced: Run;
+  ratio: number;
+}
+
+/**
+ * The ratio, as PAIRS pairs of runs of BASELINE events each: the baseline on one fresh database
+ * and the sequenced run on another, in alternating order, so that neither always runs on a
+ * warmer or a more loaded machine. On this shared 2-core VM one pair can differ from the next
+ * by ±0.07; the median of the pairs is the figure, and every pair is printed.
+ */
+async function pairs(store: Store, say: (s: string) => void): Promise<Pair[]> {
+  const out: Pair[] = [];
+  for (let k = 0; k < PAIRS; k++) {
+    const runBaseline = () => onFresh(store, (db) => baseline(store, db, BASELINE));
+    const runSequenced = () => onFresh(store, (db) => sequenced(store, db, BASELINE));
+    let b: Run;
+    let q: Run;
+    if (k % 2 === 0) {
+      b = await runBaseline();
+      q = await runSequenced();
+    } else {
+      q = await runSequenced();
+      b = await runBaseline();
+    }
+    const pair = { baseline: b, sequenced: { rate: q.rate, cpu: q.cpu }, ratio: q.rate / b.rate };
+    say(
+      `pair ${k + 1}/${PAIRS}: baseline ${Math.round(b.rate)}/s, sequenced ${Math.round(q.rate)}/s, ratio ${pair.ratio.toFixed(2)}`,
+    );
+    out.push(pair);
+  }
+  return out;
+}
+
 interface Figures {
   store: string;
   appenders: number;
-  baselineRate: number;
+  pairs: Pair[];
+  /** The pair with the median ratio. */
+  median: Pair;
   sequencedRate: number;
-  comparableRate: number;
-  comparableCpu: { node: number; pg: number };
-  baselineCpu: { node: number; pg: number };
-  sequencedCpu: { node: number; pg: number };
+  sequencedCpu: Cpu;
   load: number[];
   loadBefore: number[];
   stretches: { upTo: number; rate: number }[];
@@ -273,124 +494,23 @@ interface Figures {
 
 async function bench(store: Store): Promise<Figures> {
   const loadBefore = loadavg();
-  const database = await store.open();
-  const { db } = database;
-  try {
-    await migrateToLatest(db);
-    const say = (s: string) => console.error(`  [${store.name}] ${s}`);
-    const sample = encodeEvent(donation(0));
-    if (new TextDecoder().decode(sample) !== JSON.stringify(donation(0)))
-      throw new Error('bench events must be written in canonical key order');
+  const say = (s: string) => console.error(`  [${store.name}] ${s}`);
+  const sample = encodeEvent(donation(0));
+  if (new TextDecoder().decode(sample) !== JSON.stringify(donation(0)))
+    throw new Error('bench events must be written in canonical key order');
 
-    // -- baseline: the same rows, the same statements and batching, into a plain table.
-    await sql`create table bench_baseline (
-      id bigint primary key generated always as identity,
-      event_type text not null,
-      leaf bytea not null,
-      queued_at timestamptz not null default clock_timestamp())`.execute(db);
-    const enc = new TextEncoder();
-    say(`baseline: ${BASELINE.toLocaleString()} plain inserts…`);
-    // A pool connection opened during a run is counted from its start (its CPU then was ~0).
-    const tracking =
-      store.name === 'PostgreSQL'
-        ? setInterval(() => void trackBackends(db).catch(() => {}), 200)
-        : undefined;
-    if (store.name === 'PostgreSQL') await trackBackends(db);
-    let cpu0 = cpuNow();
-    let t0 = performance.now();
-    const baselineRows = (tx: Kysely<DB>, first: number, count: number) =>
-      tx
-        .withTables<{ bench_baseline: DB['ledger_outbox'] }>()
-        .insertInto('bench_baseline')
-        .values(
-          Array.from({ length: count }, (_, k) => {
-            const e = donation(first + k);
-            return { event_type: e.type, leaf: enc.encode(JSON.stringify(e)) };
-          }),
-        )
-        .returning('id')
-        .execute()
-        .then((rows) => rows.map((r) => r.id));
-    await runAppenders(db, store.appenders, BASELINE, (tx, first, count) =>
-      MULTI_ROW
-        ? baselineRows(tx, first, count)
-        : perRow(first, count, (i) => baselineRows(tx, i, 1)),
-    );
-    const baselineRate = BASELINE / ((performance.now() - t0) / 1000);
-    const baselineCpu = cpuPer(cpu0, BASELINE);
-    say(`baseline ${Math.round(baselineRate)}/s`);
-    await sql`drop table bench_baseline`.execute(db);
-    if (store.name === 'PostgreSQL') await sql`checkpoint`.execute(db);
+  say(
+    `ratio: ${PAIRS} pairs of ${BASELINE.toLocaleString('en-US')} plain inserts / sequenced events…`,
+  );
+  const measured = await pairs(store, say);
+  const byRatio = [...measured].sort((a, b) => a.ratio - b.ratio);
+  const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
 
-    // -- sequenced: appendEvent + the Sequencer, from an empty log to ENTRIES.
-    const key = generateSignerKey(ORIGIN);
-    const logKey = { signerKey: key.signerKey, verifierKey: key.verifierKey, origin: ORIGIN };
-    await initLogState(db, logKey);
-    const checkpoints: { at: number; size: number }[] = [];
-    let firstPart: { at: number; size: number; cpu: { node: number; pg: number } } | undefined;
-    const metrics = createMetrics().ledger;
-    const sequencer = new Sequencer({
-      db,
-      key: logKey,
-      batchSize: ledgerConfig.batchSize,
-      pollMs: ledgerConfig.pollMs,
-      log: pino({ level: 'silent' }),
-      metrics,
-      onCheckpoint: (size) => {
-        const prev = checkpoints.at(-1) ?? { at: t0, size: 0 };
-        checkpoints.push({ at: performance.now(), size });
-        if (Math.floor(size / STRETCH) > Math.floor(prev.size / STRETCH)) {
-          say(
-            `  ${size.toLocaleString('en-US')} entries after ${((performance.now() - t0) / 1000).toFixed(0)} s`,
-          );
-        }
-        if (size >= BASELINE && !firstPart) {
-          firstPart = { at: performance.now(), size, cpu: cpuPer(cpu0, size) };
-        }
-      },
-    });
-    // Every 20th transaction is followed to its index for the latency figure.
-    const followed: { ids: string[]; at: number }[] = [];
-    let appended = 0;
-    let maxBacklog = 0;
+  return onFresh(store, async (db) => {
     say(`sequenced: ${ENTRIES.toLocaleString()} events through appendEvent + Sequencer…`);
-    cpu0 = cpuNow();
-    t0 = performance.now();
-    sequencer.start();
-    const done = new Promise<number>((resolve) => {
-      const poll = setInterval(() => {
-        const last = checkpoints.at(-1);
-        if (last && last.size >= ENTRIES) {
-          clearInterval(poll);
-          resolve(last.at);
-        }
-      }, 1);
-    });
-    await runAppenders(
-      db,
-      store.appenders,
-      ENTRIES,
-      (tx, first, count) =>
-        MULTI_ROW
-          ? appendEvents(
-              tx,
-              Array.from({ length: count }, (_, k) => donation(first + k)),
-            )
-          : perRow(first, count, async (i) => [await appendEvent(tx, donation(i))]),
-      (first, ids, at) => {
-        appended += ids.length;
-        maxBacklog = Math.max(maxBacklog, appended - (checkpoints.at(-1)?.size ?? 0));
-        if ((first / TX_SIZE) % 20 === 0) followed.push({ ids, at });
-      },
-    );
-    const end = await done;
-    await sequencer.stop();
-    const sequencedRate = ENTRIES / ((end - t0) / 1000);
-    const sequencedCpu = cpuPer(cpu0, ENTRIES);
-    clearInterval(tracking);
-    // The part of the run the baseline compares with: the first BASELINE entries.
-    const comparable = firstPart!.size / ((firstPart!.at - t0) / 1000);
-    say(`sequenced ${Math.round(sequencedRate)}/s`);
+    const run = await sequenced(store, db, ENTRIES, say);
+    const { t0, checkpoints, followed } = run;
+    say(`sequenced ${Math.round(run.rate)}/s`);
 
     // Rate of each stretch of STRETCH entries: when the signed size first reached its end.
     const stretches: { upTo: number; rate: number }[] = [];
@@ -425,7 +545,6 @@ async function bench(store: Store): Promise<Figures> {
       }
     }
     lat.sort((a, b) => a - b);
-
     // -- proofs at the final size, checked against the signed root.
     say(`proofs: ${PROOFS} inclusion proofs…`);
     const state = await db
@@ -481,17 +600,15 @@ async function bench(store: Store): Promise<Figures> {
     return {
       store: store.name,
       appenders: store.appenders,
-      baselineRate,
-      sequencedRate,
-      comparableRate: comparable,
-      comparableCpu: firstPart!.cpu,
-      baselineCpu,
-      sequencedCpu,
+      pairs: measured,
+      median,
+      sequencedRate: run.rate,
+      sequencedCpu: run.cpu,
       load: loadavg(),
       loadBefore,
       stretches,
       latency: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), samples: lat.length },
-      maxBacklog,
+      maxBacklog: run.maxBacklog,
       batches: checkpoints.length,
       proof: {
         p50: quantile(proofTimes, 0.5),
@@ -502,9 +619,7 @@ async function bench(store: Store): Promise<Figures> {
       },
       tables: Object.fromEntries(sizes.map((r) => [r.t, r.s])),
     };
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 // ---- main ----------------------------------------------------------------------------------
@@ -559,15 +674,19 @@ const row = (label: string, cells: string[], target = ''): void => {
   );
 };
 const us = (x: number) => `${x.toFixed(0)} µs`;
-const cpu = (r: Figures, c: { node: number; pg: number }) =>
+const cpu = (r: Figures, c: Cpu) =>
   r.store === 'PGlite' ? us(c.node) : `${us(c.node)} + ${us(c.pg)}`;
 const first = BASELINE.toLocaleString('en-US');
 const second = (r: Figures) => r.stretches[Math.min(1, r.stretches.length - 1)]!;
 const table: [string, (r: Figures) => string, string?][] = [
   ['concurrent appenders', (r) => String(r.appenders)],
-  [`raw baseline: ${first} plain inserts`, (r) => fmtRate(r.baselineRate)],
-  [`sequenced: first ${first} entries`, (r) => fmtRate(r.comparableRate)],
-  ['  ratio to baseline', (r) => (r.comparableRate / r.baselineRate).toFixed(2), '≥ 0.70'],
+  [`ratio: ${PAIRS} pairs of ${first} events, each run on a fresh database`, () => ''],
+  ['  raw baseline (plain inserts), median pair', (r) => fmtRate(r.median.baseline.rate)],
+  ['  sequenced, median pair', (r) => fmtRate(r.median.sequenced.rate)],
+  ['  ratio to baseline, median of the pairs', (r) => r.median.ratio.toFixed(2), '≥ 0.70'],
+  ['  ratio of each pair', (r) => r.pairs.map((p) => p.ratio.toFixed(2)).join(' ')],
+  ['  CPU per event, baseline (Node + PG)', (r) => cpu(r, r.median.baseline.cpu)],
+  ['  CPU per event, sequenced (Node + PG)', (r) => cpu(r, r.median.sequenced.cpu)],
   [`sequenced: all ${at} entries`, (r) => fmtRate(r.sequencedRate), '≥ 20,000/s'],
   [`  stretch ending ${(2 * STRETCH).toLocaleString('en-US')}`, (r) => fmtRate(second(r).rate)],
   [`  stretch ending ${at}`, (r) => fmtRate(r.stretches.at(-1)!.rate)],
@@ -578,8 +697,6 @@ const table: [string, (r: Figures) => string, string?][] = [
   ],
   ['  sequencer batches (mean size)', (r) => `${r.batches} (${Math.round(ENTRIES / r.batches)})`],
   ['  max outbox backlog seen', (r) => r.maxBacklog.toLocaleString('en-US')],
-  ['CPU per event, baseline (Node + PG)', (r) => cpu(r, r.baselineCpu)],
-  [`CPU per event, first ${first} sequenced`, (r) => cpu(r, r.comparableCpu)],
   [`CPU per event, all ${at} sequenced`, (r) => cpu(r, r.sequencedCpu)],
   ['commit → index latency p50', (r) => ms(r.latency.p50)],
   ['commit → index latency p99', (r) => ms(r.latency.p99)],
