@@ -18,8 +18,8 @@
 //      generator in a child process loops over BENCH_CONNECTIONS keep-alive connections:
 //      POST /api/projects/:id/donations, then the sandbox checkout's
 //      POST /api/payments/sandbox/:id/pay, for BENCH_HTTP_SECONDS after a warm-up. The load
-//      generator is wrk with bench/donations.lua (bench/donations-wrk.ts; one thread per
-//      connection) when `wrk` is on PATH, else autocannon (bench/donations-load.ts);
+//      generator is wrk with bench/donations.lua (bench/donations-wrk.ts; BENCH_WRK_THREADS
+//      threads, default 2) when `wrk` is on PATH, else autocannon (bench/donations-load.ts);
 //      BENCH_LOAD=wrk|autocannon chooses.
 //      Only donations whose pay answer is `credited` count. Then: the outbox drains, the log's
 //      size equals the events queued, checkBooks finds nothing, and the project's raised equals
@@ -49,7 +49,7 @@ import type { DB } from '../src/db/schema.js';
 import { accessToken } from '../src/donations/donor-secret.js';
 import { donationReceivedEvent } from '../src/ledger/events.js';
 import type { LoadJob, LoadResult } from './donations-load.js';
-import { findWrk, runWrk } from './donations-wrk.js';
+import { findWrk, runWrk, WRK_THREADS } from './donations-wrk.js';
 import { type ServerProcesses, startServerProcesses } from './server-processes.js';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 30);
@@ -789,7 +789,7 @@ console.log(
   `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, PostgreSQL ${pgVersion ?? '(not run)'}`,
 );
 console.log(
-  `load generator: ${LOAD === 'wrk' ? `wrk (${WRK}) with bench/donations.lua, one thread per connection` : 'autocannon in a child process'}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after a ${WARMUP} s warm-up${LOAD === 'wrk' ? '; reads at size with autocannon' : ''}`,
+  `load generator: ${LOAD === 'wrk' ? `wrk (${WRK}) with bench/donations.lua, ${Math.min(WRK_THREADS, CONNECTIONS)} threads` : 'autocannon in a child process'}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after a ${WARMUP} s warm-up${LOAD === 'wrk' ? '; reads at size with autocannon' : ''}`,
 );
 for (const r of results)
   console.log(

@@ -2,18 +2,22 @@
 -- driven by wrk (C, one event loop per thread), which costs far less CPU per request. Run by
 -- donations.bench.ts (bench/donations-wrk.ts) as
 --
---   wrk -t C -c C -d S --timeout 30s -s donations.lua http://127.0.0.1:PORT -- PROJECT_ID RUN_TAG
+--   wrk -t T -c C -d S --timeout 30s -s donations.lua http://127.0.0.1:PORT -- PROJECT_ID RUN_TAG
 --
--- with as many threads as connections: wrk tells a script neither which connection a request
--- goes out on nor which one an answer came back on, so the chain (create, then pay with the
--- token from its answer) and the per-kind latencies are kept per thread, one connection each.
+-- with a few threads (BENCH_WRK_THREADS, default 2), each driving C/T connections. wrk tells a
+-- script neither which connection a request goes out on nor which one an answer came back on,
+-- so each thread keeps its chains by what the answers carry: a create answer holds its amount
+-- (unique among the thread's creates in flight), a pay answer its donation id. Any connection of
+-- the thread may pay any donation the thread created: the next request is a pay when a created
+-- donation is waiting, else a create.
 --
 --   create  POST /api/projects/:id/donations, a new Idempotency-Key, 1.00 to 500.00 yuan
 --   pay     POST /api/payments/sandbox/:donationId/pay with the create answer's token
 --
--- Only a pay answer whose outcome is `credited` counts. done() prints one line,
--- `GOODTRACE_RESULT {json}`: per-kind latencies (ms) and status counts, outcomes, created,
--- credited and their sum in fen, socket errors, and wrk's own CPU seconds (getrusage).
+-- Only a pay answer whose outcome is `credited` counts. An error answer names neither, so it is
+-- counted by status only (`status.unmatched`). done() prints one line, `GOODTRACE_RESULT {json}`:
+-- per-kind latencies (ms) and status counts, outcomes, created, credited and their sum in fen,
+-- requests still unanswered at the end, and wrk's own CPU seconds (getrusage).
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -43,14 +47,16 @@ end
 -- Flat tables only: wrk 4.1.0's thread:get crashes copying a table that holds a table.
 
 lat_create, lat_pay = {}, {}
-status_create, status_pay = {}, {}
+status_create, status_pay, status_unmatched = {}, {}, {}
 outcomes = {}
-created, credited, credited_fen, unparsed, unanswered = 0, 0, 0, 0, 0
+created, credited, credited_fen, unparsed, in_flight = 0, 0, 0, 0, 0
 
 local project, run_tag
 local counter = 0
-local donation, token, amount -- the created donation this thread's connection pays next
-local kind, sent_at -- the request in flight
+-- Created donations waiting to be paid, in order: a queue of {id, token, amount}.
+local ready, ready_head, ready_tail = {}, 1, 0
+-- Requests in flight: creates by amount (fen), pays by donation id.
+local create_sent, pay_sent = {}, {}
 
 function init(args)
   project = args[1]
@@ -61,33 +67,28 @@ end
 local json = { ["content-type"] = "application/json" }
 
 function request()
-  -- wrk calls thread 0's request() once before the run to check it (script_verify_request)
-  -- and never sends that one. Any other call while a request is in flight means wrk
-  -- reconnected after a socket error: that request got no answer.
-  if kind and not (thread_no == 0 and counter == 1 and #lat_create == 0) then
-    unanswered = unanswered + 1
+  in_flight = in_flight + 1
+  if ready_head <= ready_tail then
+    local d = ready[ready_head]
+    ready[ready_head] = nil
+    ready_head = ready_head + 1
+    pay_sent[d.id] = { now_ms(), d.amount }
+    return wrk.format("POST", "/api/payments/sandbox/" .. d.id .. "/pay", json,
+      '{"token":"' .. d.token .. '","outcome":"succeeded"}')
   end
-  if kind then donation = nil end
-  local req
-  if donation then
-    kind = "pay"
-    req = wrk.format("POST", "/api/payments/sandbox/" .. donation .. "/pay", json,
-      '{"token":"' .. token .. '","outcome":"succeeded"}')
-  else
-    kind = "create"
-    counter = counter + 1
-    -- 1.00 to 500.00 yuan, so a wrong sum cannot hide behind equal amounts.
-    amount = 100 * math.random(1, 500)
-    local headers = {
-      ["content-type"] = "application/json",
-      -- UUID-shaped and unique: the run, the thread, the request.
-      ["idempotency-key"] = string.format("%08x-%04x-4000-8000-%012x", run_tag, thread_no, counter),
-    }
-    req = wrk.format("POST", "/api/projects/" .. project .. "/donations", headers,
-      '{"amount":' .. amount .. ',"currency":"CNY","email":"bench-donor@example.org"}')
-  end
-  sent_at = now_ms()
-  return req
+  counter = counter + 1
+  -- 1.00 to 500.00 yuan, so a wrong sum cannot hide behind equal amounts; unique among this
+  -- thread's creates in flight, so that the answer tells which create it answers.
+  local amount
+  repeat amount = 100 * math.random(1, 500) until create_sent[amount] == nil
+  create_sent[amount] = now_ms()
+  local headers = {
+    ["content-type"] = "application/json",
+    -- UUID-shaped and unique: the run, the thread, the request.
+    ["idempotency-key"] = string.format("%08x-%04x-4000-8000-%012x", run_tag, thread_no, counter),
+  }
+  return wrk.format("POST", "/api/projects/" .. project .. "/donations", headers,
+    '{"amount":' .. amount .. ',"currency":"CNY","email":"bench-donor@example.org"}')
 end
 
 local function count(t, key)
@@ -95,31 +96,43 @@ local function count(t, key)
 end
 
 function response(code, headers, body)
-  local k = kind
-  if not k then return end
-  kind = nil
-  table.insert(k == "create" and lat_create or lat_pay, now_ms() - sent_at)
-  count(k == "create" and status_create or status_pay, code)
-  if k == "create" then
-    donation = nil
-    if code ~= 201 then return end
-    created = created + 1
-    donation = body:match('"donation":%s*{%s*"id":%s*"([^"]+)"')
-    token = body:match('"accessToken":%s*"([^"]+)"')
-    if not (donation and token) then
-      unparsed = unparsed + 1
-      donation = nil
-    end
-  else
-    donation = nil
+  local at = now_ms()
+  local donation_id = body:match('"donationId":%s*"([^"]+)"')
+  if donation_id and pay_sent[donation_id] then
+    local sent = pay_sent[donation_id]
+    pay_sent[donation_id] = nil
+    in_flight = in_flight - 1
+    table.insert(lat_pay, at - sent[1])
+    count(status_pay, code)
     local outcome = "http " .. code
     if code == 200 then outcome = body:match('"outcome":%s*"([^"]+)"') or "unparsed" end
     count(outcomes, outcome)
     if outcome == "credited" then
       credited = credited + 1
-      credited_fen = credited_fen + amount
+      credited_fen = credited_fen + sent[2]
     end
+    return
   end
+  local amount = tonumber(body:match('"donation":%s*{[^}]-"amount":%s*(%d+)'))
+  if amount and create_sent[amount] then
+    local sent = create_sent[amount]
+    create_sent[amount] = nil
+    in_flight = in_flight - 1
+    table.insert(lat_create, at - sent)
+    count(status_create, code)
+    if code ~= 201 then return end
+    created = created + 1
+    local id = body:match('"donation":%s*{%s*"id":%s*"([^"]+)"')
+    local token = body:match('"accessToken":%s*"([^"]+)"')
+    if not (id and token) then
+      unparsed = unparsed + 1
+      return
+    end
+    ready_tail = ready_tail + 1
+    ready[ready_tail] = { id = id, token = token, amount = amount }
+    return
+  end
+  count(status_unmatched, code)
 end
 
 -- ---- the result, as one JSON line -----------------------------------------------------------
@@ -143,19 +156,21 @@ function done(summary, _, _)
     + tonumber(ru.ru_stime.tv_sec) + tonumber(ru.ru_stime.tv_usec) / 1e6
   local all = {
     latency = { create = {}, pay = {} },
-    status = { create = {}, pay = {} },
+    status = { create = {}, pay = {}, unmatched = {} },
     outcomes = {},
-    created = 0, credited = 0, credited_fen = 0, unparsed = 0, unanswered = 0,
+    created = 0, credited = 0, credited_fen = 0, unparsed = 0, in_flight = 0,
   }
   for _, thread in ipairs(threads) do
     for _, k in ipairs({ "create", "pay" }) do
       for _, x in ipairs(thread:get("lat_" .. k)) do table.insert(all.latency[k], x) end
+    end
+    for _, k in ipairs({ "create", "pay", "unmatched" }) do
       for code, n in pairs(thread:get("status_" .. k)) do
         all.status[k][code] = (all.status[k][code] or 0) + n
       end
     end
     for o, n in pairs(thread:get("outcomes")) do all.outcomes[o] = (all.outcomes[o] or 0) + n end
-    for _, f in ipairs({ "created", "credited", "credited_fen", "unparsed", "unanswered" }) do
+    for _, f in ipairs({ "created", "credited", "credited_fen", "unparsed", "in_flight" }) do
       all[f] = all[f] + thread:get(f)
     end
   end
@@ -163,10 +178,11 @@ function done(summary, _, _)
   io.write("GOODTRACE_RESULT {",
     '"seconds":', summary.duration / 1e6,
     ',"latency":{"create":', numbers(all.latency.create), ',"pay":', numbers(all.latency.pay), "}",
-    ',"status":{"create":', counts(all.status.create), ',"pay":', counts(all.status.pay), "}",
+    ',"status":{"create":', counts(all.status.create), ',"pay":', counts(all.status.pay),
+    ',"unmatched":', counts(all.status.unmatched), "}",
     ',"outcomes":', counts(all.outcomes),
     ',"created":', all.created, ',"credited":', all.credited, ',"creditedFen":', all.credited_fen,
-    ',"unparsed":', all.unparsed, ',"unanswered":', all.unanswered,
+    ',"unparsed":', all.unparsed, ',"inFlight":', all.in_flight,
     ',"errors":', e.connect + e.read + e.write, ',"timeouts":', e.timeout,
     ',"cpu":', cpu, "}\n")
 end
