@@ -5,6 +5,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type DirLock, lockDir } from './lock.js';
+import { preparingPool } from './prepared.js';
 import type { DB } from './schema.js';
 
 // A SQL `date` (a project's end date, an invoice's date) has no time zone: pg would turn it into
@@ -76,7 +77,7 @@ function wrap(
   pglite: PGlite | undefined,
   after: () => Promise<void>,
 ): Database {
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   let closed = false;
   return {
     db,

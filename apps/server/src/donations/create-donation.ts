@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { isUniqueViolation } from '../db/errors.js';
 import { GroupCommit, type ItemResult } from '../db/group-commit.js';
+import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { PaymentProvider, PaymentStart } from '../payments/provider.js';
@@ -250,7 +251,7 @@ async function createBatch(
   items: readonly NewDonation[],
 ): Promise<ItemResult<string | null>[]> {
   const col = <V>(f: (item: NewDonation) => V) => items.map(f);
-  const { rows } = await sql<{ id: string; title: string }>`
+  const { rows } = await sql<{ id: string; title: string }>`${PREPARED}
     with v as (
       select * from unnest(
         ${col((i) => i.id)}::uuid[],

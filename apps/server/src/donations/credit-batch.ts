@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { type ItemResult, LATER } from '../db/group-commit.js';
+import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { appendEvents } from '../ledger/append-event.js';
 import { donationReceivedEvent } from '../ledger/events.js';
@@ -130,7 +131,7 @@ async function creditAll(
   // Recording the callbacks (a replayed event id records nothing) and locking the donations of
   // the fresh ones are one statement, as in applyOne. Only pending rows are locked: a row that
   // stopped being pending while this waited for its lock is passed over, and looked up below.
-  const { rows: locked } = await sql<Locked>`
+  const { rows: locked } = await sql<Locked>`${PREPARED}
     with b as (
       select * from unnest(${events}::text[], ${refs}::text[], ${donationIds}::uuid[])
         as b(event_id, provider_ref, donation_id)
@@ -214,7 +215,7 @@ async function creditAll(
   const schedules = credited.filter((c) => c.d.recurring_id);
   // The outcomes, the donations marked paid and a first monthly payment's schedule activated
   // (as creditDonation does), in one statement.
-  await sql`
+  await sql`${PREPARED}
     with settled as (
       update payment_events p set outcome = v.outcome, donation_id = v.donation_id
       from unnest(
@@ -263,7 +264,7 @@ async function creditShards(tx: Kysely<DB>, donations: readonly Locked[]): Promi
     sums.set(key, sum);
   }
   const groups = [...sums.values()];
-  const { rows } = await sql<{ seq: string }>`
+  const { rows } = await sql<{ seq: string }>`${PREPARED}
     with v as (
       select * from unnest(
         ${groups.map((g) => g.project)}::uuid[],

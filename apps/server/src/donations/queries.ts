@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { GroupCommit } from '../db/group-commit.js';
+import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { getReceipts } from '../ledger/read.js';
@@ -185,11 +186,10 @@ function checkoutReader(db: Kysely<DB>): GroupCommit<string, CheckoutRow | undef
     reader = new GroupCommit({
       maxBatch: 256,
       async run(ids) {
-        const rows = await db
-          .selectFrom('donations')
-          .select(['id', 'access_token_hash', 'provider_ref', 'amount', 'currency'])
-          .where('id', 'in', [...new Set(ids)])
-          .execute();
+        // One text whatever the batch's size (an array, not an IN list): a prepared statement.
+        const { rows } = await sql<CheckoutRow & { id: string }>`${PREPARED}
+          select id, access_token_hash, provider_ref, amount, currency from donations
+          where id = any(${[...new Set(ids)]}::uuid[])`.execute(db);
         const byId = new Map(rows.map(({ id, ...row }) => [id, row]));
         return ids.map((id) => ({ value: byId.get(id) }));
       },

@@ -1,6 +1,7 @@
 import { CompactRange, emptyRoot, formatCheckpoint, signNote } from '@goodtrace/ledger';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
+import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
 import type { LogKey } from './signer-key.js';
@@ -241,7 +242,7 @@ export class Sequencer {
         n: number;
         inserted: number;
         packed: Uint8Array | null;
-      }>`
+      }>`${PREPARED}
         with lock as materialized (
           select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as ok
         ), state as materialized (
