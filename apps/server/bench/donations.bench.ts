@@ -54,7 +54,7 @@ import { type ServerProcesses, startServerProcesses } from './server-processes.j
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 512);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
 const BULK = Number(process.env.BENCH_BULK_DONATIONS ?? 1_000_000);
 const BULK_CHUNK = 50_000;
