@@ -6,6 +6,7 @@ import {
   type LedgerEvent,
 } from '@goodtrace/ledger';
 import { type Kysely, sql } from 'kysely';
+import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { consistencyProof, inclusionProof, tileHashAt } from './tile-store.js';
@@ -146,21 +147,20 @@ export async function getReceipts(
   if (ids.length === 0) return outboxIds.map(() => null);
   // One statement, so one snapshot: every entry found is inside the tree size read with it
   // (the sequencer commits entries and size together).
-  const entries = await db
-    .selectFrom('ledger_entries as e')
-    .innerJoin('ledger_state as s', (j) => j.on('s.id', '=', 1))
-    .select((eb) => [
-      'e.outbox_id',
-      'e.idx',
-      'e.leaf',
-      's.tree_size',
-      eb
-        .selectFrom('ledger_cosignatures')
-        .select((c) => c.fn.max('tree_size').as('m'))
-        .as('cosigned'),
-    ])
-    .where('e.outbox_id', 'in', ids)
-    .execute();
+  // A prepared statement (the ids as one array, whatever their number): receipts are read for
+  // every trace and receipt page.
+  const { rows: entries } = await sql<{
+    outbox_id: string;
+    idx: string;
+    leaf: Uint8Array;
+    tree_size: string;
+    cosigned: string | null;
+  }>`${PREPARED}
+    select e.outbox_id, e.idx, e.leaf, s.tree_size,
+      (select max(tree_size) from ledger_cosignatures) as cosigned
+    from ledger_entries e
+    join ledger_state s on s.id = 1
+    where e.outbox_id = any(${ids}::bigint[])`.execute(db);
   if (entries.length === 0) return outboxIds.map(() => null);
   const current = Number(entries[0]!.tree_size);
   const cosigned = entries[0]!.cosigned === null ? 0 : Number(entries[0]!.cosigned);
@@ -204,19 +204,11 @@ async function checkpointsWithCosignatures(
   db: Kysely<DB>,
   sizes: number[],
 ): Promise<Map<number, string>> {
-  const rows = await db
-    .selectFrom('ledger_checkpoints as c')
-    .select([
-      'c.tree_size',
-      'c.checkpoint',
-      sql<string[]>`array(select w.signature_line from ledger_cosignatures w
-        where w.tree_size = c.tree_size order by w.witness)`.as('lines'),
-    ])
-    .where(
-      'c.tree_size',
-      'in',
-      sizes.map((n) => String(n)),
-    )
-    .execute();
+  const { rows } = await sql<{ tree_size: string; checkpoint: string; lines: string[] }>`${PREPARED}
+    select c.tree_size, c.checkpoint,
+      array(select w.signature_line from ledger_cosignatures w
+        where w.tree_size = c.tree_size order by w.witness) as lines
+    from ledger_checkpoints c
+    where c.tree_size = any(${sizes.map((n) => String(n))}::bigint[])`.execute(db);
   return new Map(rows.map((r) => [Number(r.tree_size), r.checkpoint + r.lines.join('')]));
 }

@@ -9,6 +9,7 @@ import {
   tileForNode,
 } from '@goodtrace/ledger';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 
 const HASH = 32;
@@ -36,13 +37,17 @@ export async function readTiles(
 ): Promise<Map<string, StoredTile>> {
   const found = new Map<string, StoredTile>();
   if (tiles.length === 0) return found;
-  const rows = await db
-    .selectFrom('ledger_tiles')
-    .select(['level', 'idx', 'data', 'mid'])
-    .where(
-      sql<boolean>`(level, idx) in (${sql.join(tiles.map((t) => sql`(${t.level}::smallint, ${String(t.index)}::bigint)`))})`,
-    )
-    .execute();
+  // A prepared statement: the tiles as two arrays, so one text whatever their number.
+  const { rows } = await sql<{
+    level: number;
+    idx: string;
+    data: Uint8Array;
+    mid: Uint8Array;
+  }>`${PREPARED}
+    select t.level, t.idx, t.data, t.mid
+    from unnest(${tiles.map((t) => t.level)}::smallint[], ${tiles.map((t) => String(t.index))}::bigint[])
+      as w(level, idx)
+    join ledger_tiles t on t.level = w.level and t.idx = w.idx`.execute(db);
   for (const r of rows) {
     found.set(`${r.level}/${r.idx}`, { data: new Uint8Array(r.data), mid: new Uint8Array(r.mid) });
   }
