@@ -1,3 +1,22 @@
+export {
+  type Anomaly,
+  type AnomalyCode,
+  type AnomalyOptions,
+  budgetLineOverruns,
+  findAnomalies,
+  IDLE_AFTER_DAYS,
+  idleMoney,
+  isRoundAmount,
+  LARGE_MIN_OTHERS,
+  LARGE_SHARE_OF_GOAL,
+  LARGE_TIMES_MEDIAN,
+  largeDisbursements,
+  ROUND_MIN,
+  ROUND_UNIT,
+  roundDisbursements,
+  UNCONFIRMED_AFTER_DAYS,
+  unconfirmedDisbursements,
+} from './anomalies.js';
 export { type Allocation, allocateFifo, type Unallocated } from './fifo.js';
 export {
   type Books,

@@ -26,6 +26,10 @@ export interface ProjectBooks {
   disbursements: number;
   /** Disbursed per budget line id. */
   spentByLine: Record<string, number>;
+  /** The project's first donation (log index and `at`), for the idle-money rule. */
+  firstDonation: { index: number; at: string } | null;
+  /** The project's latest disbursement (log index and `at`). */
+  lastDisbursement: { index: number; at: string } | null;
 }
 
 export interface DonationBooks {
@@ -155,7 +159,7 @@ export class Replay {
           this.budgetChanged(index, data);
           break;
         case 'donation.received':
-          this.received(index, data);
+          this.received(index, event.at, data);
           break;
         case 'donation.refunded':
           this.refunded(index, data);
@@ -240,6 +244,8 @@ export class Replay {
       donations: 0,
       disbursements: 0,
       spentByLine: {},
+      firstDonation: null,
+      lastDisbursement: null,
     });
     this.queues.set(id, { items: [] });
   }
@@ -249,7 +255,7 @@ export class Replay {
     if (p) p.budget = this.budget(data);
   }
 
-  private received(index: number, data: Record<string, unknown>) {
+  private received(index: number, at: string, data: Record<string, unknown>) {
     const id = str(data, 'donationId');
     const amount = fen(data, 'amount');
     const paidSeq = fen(data, 'paidSeq');
@@ -276,6 +282,7 @@ export class Replay {
     p.raised += amount;
     p.unspent += amount;
     p.donations++;
+    p.firstDonation ??= { index, at };
     enqueue(this.queues.get(p.projectId)!, { donationId: id, remaining: amount, paidSeq });
   }
 
@@ -361,6 +368,7 @@ export class Replay {
     p.disbursed += amount;
     p.disbursements++;
     p.spentByLine[budgetLineId] = (p.spentByLine[budgetLineId] ?? 0) + amount;
+    p.lastDisbursement = { index, at };
     this.pendingParts.set(id, expected);
     this.checkPart(index, d, listed);
   }

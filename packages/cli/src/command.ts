@@ -13,6 +13,8 @@ export interface Io {
   /** The folder relative file names are resolved against. */
   cwd: string;
   fetch: typeof fetch;
+  /** Rewrites a status line in place (a terminal's stderr); absent, progress goes to `err` as plain lines. */
+  progress?(line: string): void;
 }
 
 export interface Command {

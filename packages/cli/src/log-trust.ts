@@ -5,6 +5,8 @@ export interface LogDescription {
   origin: string;
   logKey: string;
   witnesses: { name: string; verifierKey: string }[];
+  /** The server's k-of-n policy (how many must cosign before it hands out a receipt), if named. */
+  quorum?: number;
 }
 
 export class LogFetchError extends Error {
@@ -33,7 +35,7 @@ export async function fetchLogDescription(
 ): Promise<LogDescription> {
   const base = baseUrl.replace(/\/+$/, '');
   const logKey = (await (await get(fetchFn, `${base}/log/key`)).text()).trim();
-  let info: { origin?: unknown; verifierKey?: unknown; witnesses?: unknown };
+  let info: { origin?: unknown; verifierKey?: unknown; witnesses?: unknown; quorum?: unknown };
   try {
     info = (await (await get(fetchFn, `${base}/api/log`)).json()) as typeof info;
   } catch (e) {
@@ -52,7 +54,10 @@ export async function fetchLogDescription(
     return { name: keyNameOf(key), verifierKey: key };
   });
   keyNameOf(logKey);
-  return { origin: info.origin, logKey, witnesses };
+  const q = info.quorum;
+  const quorum =
+    typeof q === 'number' && Number.isInteger(q) && q >= 0 && q <= witnesses.length ? q : undefined;
+  return { origin: info.origin, logKey, witnesses, ...(quorum === undefined ? {} : { quorum }) };
 }
 
 function keyNameOf(key: string): string {

@@ -1,11 +1,15 @@
 import { setCryptoProvider } from '@goodtrace/ledger';
 import { nodeCryptoProvider } from '@goodtrace/ledger-node';
+import { auditCommand } from './audit/audit-command.js';
 import { type Command, EXIT, type Io, UsageError } from './command.js';
 import { verifyCommand } from './verify-command.js';
+import { witnessCommand } from './witness/witness-command.js';
 
-/** The subcommands; `audit` and `witness` will join `verify` here. */
+/** The subcommands, as `goodtrace help` lists them. */
 export const commands: Record<string, Command> = {
+  audit: auditCommand,
   verify: verifyCommand,
+  witness: witnessCommand,
 };
 
 function help(): string {
@@ -23,6 +27,10 @@ export function processIo(): Io {
     err: (line) => process.stderr.write(`${line}\n`),
     cwd: process.env.INIT_CWD || process.cwd(),
     fetch: globalThis.fetch,
+    // A terminal gets a status line rewritten in place; a pipe or a file gets plain lines.
+    ...(process.stderr.isTTY
+      ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) }
+      : {}),
   };
 }
 

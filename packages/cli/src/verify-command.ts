@@ -16,7 +16,8 @@ cosignatures, the event's inclusion in the signed tree, and, for a donor's recei
 
   --log-key <key>    the log's verifier key (name+id+base64), from a source you trust
   --witness <key>    a witness's verifier key; repeat for each witness you trust
-  --quorum N         how many of those witnesses must have cosigned (default: all of them)
+  --quorum N         how many of those witnesses must have cosigned (default: all of them;
+                     with --log-url, the server's own k-of-n policy)
   --origin O         the checkpoint's expected origin line
   --log-url <url>    take the log key, origin and witnesses from that Goodtrace server instead
                      (this trusts the operator's answer: check the keys elsewhere too)
@@ -71,7 +72,7 @@ async function trustFrom(
     return {
       logKey: log.logKey,
       witnesses,
-      quorum: quorum ?? witnesses.length,
+      quorum: quorum ?? log.quorum ?? witnesses.length,
       origin: values.origin ?? log.origin,
     };
   }
