@@ -8,6 +8,7 @@ import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import accountsRoutes from './accounts/routes.js';
+import auditRoutes from './audit/routes.js';
 import booksRoutes from './books/routes.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
@@ -175,6 +176,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       await api.register(spendingRoutes);
       await api.register(booksRoutes);
       await api.register(fileRoutes, { store: app.files });
+      await api.register(auditRoutes);
     },
     { prefix: '/api' },
   );

@@ -63,6 +63,11 @@ export interface LedgerConfig {
   signerKeyFile: string;
   witnesses: WitnessConfig[];
   /**
+   * How many witnesses must have cosigned a checkpoint before receipts use it (k of n):
+   * receipts stay pending until one covering their event has. 0 lets the log's signature alone do.
+   */
+  quorum: number;
+  /**
    * Send checkpoints to the witnesses from this process. Not an environment variable: a
    * cluster turns it off in all workers but one, because two clients of one witness each see
    * the other's newer checkpoint there and take it for a fork.
@@ -197,6 +202,18 @@ function witnessesVar(env: Env): WitnessConfig[] {
   });
 }
 
+function quorumVar(env: Env, witnesses: WitnessConfig[]): number {
+  const n = witnesses.length;
+  const raw = env.LOG_WITNESS_QUORUM;
+  if (raw !== undefined && raw !== '' && /^\d+$/.test(raw) && Number(raw) > n) {
+    throw new ConfigError(
+      'LOG_WITNESS_QUORUM',
+      `must be between 0 and the ${n} witness(es) of LOG_WITNESSES, got ${raw}`,
+    );
+  }
+  return intVar(env, 'LOG_WITNESS_QUORUM', n, 0, n);
+}
+
 function requiredVar(env: Env, name: string, pattern: RegExp, shape: string): string {
   const raw = env[name];
   if (raw === undefined || raw === '') throw new ConfigError(name, 'must be set');
@@ -256,6 +273,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const keyFile = env.LOG_SIGNER_KEY_FILE;
   const filesDir = env.FILES_DIR;
   const databaseUrl = databaseUrlVar(env);
+  const witnesses = witnessesVar(env);
   return {
     env: nodeEnv,
     host: env.HOST || '0.0.0.0',
@@ -285,7 +303,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       origin: originVar(env),
       signerKey: env.LOG_SIGNER_KEY || undefined,
       signerKeyFile: keyFile ? resolve(cwd, keyFile) : join(dataDir, 'keys', 'log-signer.key'),
-      witnesses: witnessesVar(env),
+      witnesses,
+      quorum: quorumVar(env, witnesses),
       witnessClient: true,
       sequencer: boolVar(env, 'LEDGER_SEQUENCER', true),
       batchSize: intVar(env, 'LEDGER_BATCH_SIZE', 2000, 1, 10_000),

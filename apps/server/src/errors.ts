@@ -37,6 +37,10 @@ export const errorTable = {
     message: 'The payment callback is not signed by the payment provider.',
   },
   file_empty: { status: 400, message: 'The evidence file is empty.' },
+  disbursement_not_in_charity: {
+    status: 400,
+    message: 'This disbursement belongs to another charity.',
+  },
   // 401 / 403: who you are and what you may do
   unauthenticated: { status: 401, message: 'Sign in first.' },
   invalid_credentials: { status: 401, message: 'The email or password is wrong.' },
@@ -84,6 +88,10 @@ export const errorTable = {
   already_member: { status: 409, message: 'This person is already a member of the charity.' },
   invitation_not_open: { status: 409, message: 'This invitation was already used or withdrawn.' },
   last_owner: { status: 409, message: 'A charity must keep at least one owner.' },
+  finding_closed: {
+    status: 409,
+    message: 'This finding is closed: it can no longer be answered or closed again.',
+  },
   // 413, 415, 429
   body_too_large: { status: 413, message: 'The request body is too large.' },
   file_too_large: { status: 413, message: 'The evidence file is too large.' },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileFinding } from '../src/audit/findings.js';
 import { startDonation } from '../src/donations/create-donation.js';
 import { applyPaymentEvent } from '../src/donations/payment-events.js';
 import { appendEvent } from '../src/ledger/append-event.js';
@@ -32,6 +33,7 @@ interface Fixture {
   editorId: string;
   inviteForCaller: string | undefined; // an open invitation addressed to the caller
   money?: Money; // the charity's money objects, when the case `needs` them
+  findingId?: string; // an open finding on the charity, when the case `needs` one
 }
 
 /** What a money route acts on, made for each request of the cases that need it. */
@@ -54,8 +56,8 @@ interface Case {
   path?: (f: Fixture) => string;
   body?: (f: Fixture) => unknown;
   headers?: (f: Fixture) => Record<string, string>;
-  /** The money objects the request needs (projects, donations, a disbursement…). */
-  needs?: 'money';
+  /** The money objects the request needs (projects, donations, a disbursement…), or a finding. */
+  needs?: 'money' | 'finding';
   /** Wait for the log to sequence everything first (receipts answer 202 until then). */
   drain?: boolean;
   expect: Record<Role, number>;
@@ -142,6 +144,7 @@ const cases: Case[] = [
   },
   { route: 'GET /api/admin/orgs', expect: only({ auditor: 200, admin: 200 }) },
   { route: 'GET /api/log', expect: all(200) },
+  { route: 'GET /api/log/alarms', expect: only({ auditor: 200, admin: 200 }) },
   { route: 'GET /api/log/entries', expect: all(200) },
   { route: 'GET /api/log/entries/:index', path: () => '/api/log/entries/0', expect: all(200) },
   {
@@ -373,6 +376,43 @@ const cases: Case[] = [
     path: (f) => `/api/files/${f.money!.fileSha}`,
     expect: all(200),
   },
+
+  // The auditor's console (docs/ledger.md "The auditor's console"): auditors write findings.
+  { route: 'GET /api/audit/health', expect: only({ auditor: 200, admin: 200 }) },
+  { route: 'GET /api/audit/anomalies', expect: only({ auditor: 200, admin: 200 }) },
+  { route: 'GET /api/audit/findings', expect: only({ auditor: 200, admin: 200 }) },
+  {
+    route: 'POST /api/audit/findings',
+    body: (f) => ({
+      orgId: f.orgId,
+      title: 'Annual report missing',
+      body: 'No annual report was published for last year.',
+      severity: 'low',
+    }),
+    expect: only({ auditor: 201 }),
+  },
+  {
+    route: 'POST /api/audit/findings/:findingId/close',
+    needs: 'finding',
+    path: (f) => `/api/audit/findings/${f.findingId}/close`,
+    expect: only({ auditor: 200 }),
+  },
+  {
+    route: 'GET /api/orgs/:orgId/audit/books',
+    expect: only({ editor: 200, owner: 200, auditor: 200, admin: 200 }),
+  },
+  {
+    route: 'GET /api/orgs/:orgId/findings',
+    expect: only({ editor: 200, owner: 200, auditor: 200, admin: 200 }),
+  },
+  {
+    route: 'POST /api/orgs/:orgId/findings/:findingId/answers',
+    needs: 'finding',
+    path: (f) => `/api/orgs/${f.orgId}/findings/${f.findingId}/answers`,
+    body: () => ({ body: 'It is on our website since March.' }),
+    expect: only({ editor: 201, owner: 201 }),
+  },
+  { route: 'GET /api/log/cosigned', expect: all(200) },
 ];
 
 let t: TestApp;
@@ -468,6 +508,17 @@ async function fixture(c: Case, role: Role): Promise<Fixture> {
     inviteForCaller = (await invite(emails[role], elsewhere)).id;
   }
   const money = c.needs === 'money' ? await moneyFixture(orgId, role) : undefined;
+  const findingId =
+    c.needs === 'finding'
+      ? (
+          await fileFinding(
+            db,
+            ids.auditor,
+            { orgId, title: 'A finding', body: 'Something to answer.', severity: 'low' },
+            new Date(),
+          )
+        ).id
+      : undefined;
   if (c.drain) await drainLog(t);
   return {
     orgId,
@@ -475,6 +526,7 @@ async function fixture(c: Case, role: Role): Promise<Fixture> {
     editorId: ids.editor,
     inviteForCaller,
     ...(money ? { money } : {}),
+    ...(findingId ? { findingId } : {}),
   };
 }
 

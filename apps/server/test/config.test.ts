@@ -42,6 +42,8 @@ describe('configuration from the environment', () => {
       '[{"verifierKey":"w+1+B","url":"ftp://w.example"}]',
       /LOG_WITNESSES: entry 0: .* is not an http/,
     ],
+    ['LOG_WITNESS_QUORUM', 'two', /LOG_WITNESS_QUORUM: must be a whole number/],
+    ['LOG_WITNESS_QUORUM', '1', /LOG_WITNESS_QUORUM: must be between 0 and the 0 witness/],
     ['LEDGER_BATCH_SIZE', '0', /LEDGER_BATCH_SIZE: must be between/],
     ['EVIDENCE_MAX_BYTES', '10MB', /EVIDENCE_MAX_BYTES: must be a whole number/],
     ['EVIDENCE_MAX_BYTES', '0', /EVIDENCE_MAX_BYTES: must be between/],

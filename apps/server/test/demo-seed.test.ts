@@ -68,4 +68,26 @@ describe('demo data', () => {
     const check = await checkBooks(t.database.db);
     expect([check.violations, check.invariants, check.differences]).toEqual([[], [], []]);
   });
+
+  it('gives the auditor’s console something to show: a finding on the overdue disbursement, answered by the charity', async () => {
+    const auditor = await new Client(t.app).signIn('auditor@goodtrace.demo', 'demo-auditor-2026');
+    const findings = (await auditor.get('/api/audit/findings')).json().items;
+    expect(findings).toEqual([
+      expect.objectContaining({
+        status: 'answered',
+        disbursement: expect.objectContaining({ amount: 180_000 }),
+        answers: [expect.objectContaining({ body: expect.any(String) })],
+      }),
+    ]);
+    const anomalies = (await auditor.get('/api/audit/anomalies')).json();
+    expect(anomalies.items).toContainEqual(
+      expect.objectContaining({
+        code: 'unconfirmed_disbursement',
+        disbursementId: findings[0].disbursement.id,
+      }),
+    );
+    const charity = await new Client(t.app).signIn('sunshine@goodtrace.demo', 'demo-charity-2026');
+    const own = (await charity.get(`/api/orgs/${findings[0].orgId}/findings`)).json().items;
+    expect(own.map((f: { id: string }) => f.id)).toEqual([findings[0].id]);
+  });
 });

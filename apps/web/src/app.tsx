@@ -6,6 +6,7 @@ import { RequireUser } from './components/require-user';
 import { I18nProvider } from './i18n';
 import { AckCodeEntryPage, AckPage } from './pages/ack-page';
 import { AdminPage } from './pages/admin-page';
+import { AuditPage } from './pages/audit/audit-page';
 import { CharityPage } from './pages/charity-page';
 import { BeneficiariesPage } from './pages/charity-projects/beneficiaries-page';
 import { DisbursePage } from './pages/charity-projects/disburse-page';
@@ -50,6 +51,7 @@ const ReceiptPage = lazy(() =>
  *   /charities/:id/edit      edit details, resubmit when rejected (owner/editor)
  *   /my                      my charities and invitations (signed in)
  *   /admin                   verification queue (admin decides, auditor reads)
+ *   /audit                   the auditor's console: log health, anomalies, books, findings
  *   /transparency            the public log: key, checkpoint verified in the browser, entries
  *   /charities/:id/projects  a charity's projects (members): money, books export
  *   /charities/:id/projects/new, /charities/:id/projects/:pid/edit   draft, edit, publish
@@ -167,6 +169,14 @@ export function App() {
                 element={
                   <RequireUser>
                     <AdminPage />
+                  </RequireUser>
+                }
+              />
+              <Route
+                path="audit"
+                element={
+                  <RequireUser>
+                    <AuditPage />
                   </RequireUser>
                 }
               />

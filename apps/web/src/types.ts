@@ -90,6 +90,8 @@ export interface LogInfo {
   rootHash: string;
   /** The signed note, with any witness cosignature lines. */
   checkpoint: string;
+  /** How many of the witnesses must cosign a checkpoint before receipts use it (k of n). */
+  quorum?: number;
   witnesses: LogWitness[];
 }
 

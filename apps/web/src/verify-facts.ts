@@ -383,16 +383,27 @@ export function sha256OfFileUrl(url: string | null): string | null {
 
 /**
  * The keys this page trusts, from what the server publishes: GET /log/key and GET /api/log
- * must name the same log key (as `goodtrace verify --log-url` requires). Every configured
- * witness must have cosigned (the command line's default quorum).
+ * must name the same log key (as `goodtrace verify --log-url` requires). As many witnesses
+ * must have cosigned as the server's k-of-n policy says (its receipts wait for that many);
+ * every configured one when it names no quorum, or one beyond the witnesses it lists.
  */
 export function trustFrom(
   logKey: string,
-  info: { origin: string; verifierKey: string; witnesses: { verifierKey: string }[] },
+  info: {
+    origin: string;
+    verifierKey: string;
+    witnesses: { verifierKey: string }[];
+    quorum?: number;
+  },
 ): Trust | { error: 'key_mismatch' } {
   if (logKey.trim() !== info.verifierKey) return { error: 'key_mismatch' };
   const witnesses = info.witnesses.map((w) => w.verifierKey);
-  return { logKey: info.verifierKey, origin: info.origin, witnesses, quorum: witnesses.length };
+  const q = info.quorum;
+  const quorum =
+    typeof q === 'number' && Number.isInteger(q) && q >= 0 && q <= witnesses.length
+      ? q
+      : witnesses.length;
+  return { logKey: info.verifierKey, origin: info.origin, witnesses, quorum };
 }
 
 export interface TraceFacts {

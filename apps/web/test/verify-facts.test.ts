@@ -378,4 +378,17 @@ describe('helpers', () => {
       error: 'key_mismatch',
     });
   });
+
+  test("the quorum is the server's k of n; all of them when it names none or too many", () => {
+    const witnesses = log.trust.witnesses.map((verifierKey) => ({ verifierKey }));
+    const info = { origin: ORIGIN, verifierKey: log.trust.logKey, witnesses };
+    const quorum = (q?: number) => {
+      const trust = trustFrom(log.trust.logKey, q === undefined ? info : { ...info, quorum: q });
+      return 'quorum' in trust ? trust.quorum : trust;
+    };
+    expect(quorum(1)).toBe(1);
+    expect(quorum(0)).toBe(0);
+    expect(quorum()).toBe(2);
+    expect(quorum(3)).toBe(2);
+  });
 });

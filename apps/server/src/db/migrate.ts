@@ -4,6 +4,8 @@ import * as m20261126_02 from './migrations/2026-11-26-02-ledger.js';
 import * as m20261126_03 from './migrations/2026-11-26-03-money.js';
 import * as m20261126_04 from './migrations/2026-11-26-04-ledger-write-path.js';
 import * as m20261126_05 from './migrations/2026-11-26-05-tile-mid-nodes.js';
+import * as m20261127_06 from './migrations/2026-11-27-06-ledger-alarms.js';
+import * as m20261127_07 from './migrations/2026-11-27-07-findings.js';
 
 /**
  * Migrations are listed here rather than read from a folder, so they ship inside any
@@ -15,6 +17,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-26-03-money': m20261126_03,
   '2026-11-26-04-ledger-write-path': m20261126_04,
   '2026-11-26-05-tile-mid-nodes': m20261126_05,
+  '2026-11-27-06-ledger-alarms': m20261127_06,
+  '2026-11-27-07-findings': m20261127_07,
 };
 
 export class MigrationError extends Error {

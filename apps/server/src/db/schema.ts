@@ -130,6 +130,18 @@ export interface LedgerWitnessStateTable {
   last_error: string | null;
 }
 
+/** Evidence that a witness holds another history of the log (witness-client.ts). */
+export interface LedgerAlarmsTable {
+  id: Generated<string>;
+  /** witness_ahead | proof_rejected | root_mismatch | invalid_cosignature */
+  kind: string;
+  witness: string;
+  /** The size the witness holds that contradicts the log. */
+  tree_size: string;
+  detail: string;
+  created_at: Generated<Date>;
+}
+
 /** bigint columns come back as strings (pg's choice, on both stores); money is fen. */
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
 /** An Int8 column with a default. (Int8Default would nest two ColumnTypes.) */
@@ -303,6 +315,36 @@ export interface PaymentEventsTable {
   received_at: Generated<Date>;
 }
 
+export type FindingSeverity = 'low' | 'medium' | 'high';
+export type FindingStatus = 'open' | 'answered' | 'closed';
+
+/** An auditor's finding on a charity or one of its disbursements (audit/findings.ts). */
+export interface FindingsTable {
+  id: Generated<string>;
+  org_id: string;
+  project_id: string | null;
+  disbursement_id: string | null;
+  title: string;
+  body: string;
+  severity: FindingSeverity;
+  status: FindingStatus;
+  filed_by: string;
+  created_at: Timestamp;
+  outbox_id: Int8;
+  closed_at: Timestamp | null;
+  closed_by: string | null;
+  closed_outbox_id: Int8 | null;
+}
+
+export interface FindingAnswersTable {
+  id: Generated<string>;
+  finding_id: string;
+  body: string;
+  answered_by: string;
+  created_at: Timestamp;
+  outbox_id: Int8;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -317,6 +359,7 @@ export interface DB {
   ledger_checkpoints: LedgerCheckpointsTable;
   ledger_cosignatures: LedgerCosignaturesTable;
   ledger_witness_state: LedgerWitnessStateTable;
+  ledger_alarms: LedgerAlarmsTable;
   files: FilesTable;
   projects: ProjectsTable;
   project_budget_lines: ProjectBudgetLinesTable;
@@ -329,6 +372,8 @@ export interface DB {
   allocations: AllocationsTable;
   project_events: ProjectEventsTable;
   payment_events: PaymentEventsTable;
+  findings: FindingsTable;
+  finding_answers: FindingAnswersTable;
 }
 
 export type User = Selectable<UsersTable>;

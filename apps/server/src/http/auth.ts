@@ -16,6 +16,7 @@ import { findMembership } from '../orgs/queries.js';
  * - admin:       platform admins
  * - org-member:  owners and editors of the charity in `:orgId`; admins and auditors may read
  * - org-owner:   owners of the charity in `:orgId`
+ * - auditor:     platform auditors: the one kind of route where an auditor writes (findings)
  */
 export type Access =
   | 'public'
@@ -24,7 +25,8 @@ export type Access =
   | 'staff'
   | 'admin'
   | 'org-member'
-  | 'org-owner';
+  | 'org-owner'
+  | 'auditor';
 
 /** Who may call a route, in words, for the OpenAPI page and docs/api.md. */
 export function whoMayCall(access: Access, method: string): string {
@@ -46,6 +48,8 @@ export function whoMayCall(access: Access, method: string): string {
         : "The charity's owners and editors, platform admins and auditors.";
     case 'org-owner':
       return "The charity's owners.";
+    case 'auditor':
+      return 'Platform auditors.';
   }
 }
 
@@ -123,7 +127,7 @@ async function authPlugin(app: FastifyInstance) {
     }
     const platformRole = auth.user.platformRole;
     // Auditors read everything and change nothing but their own session.
-    if (write && platformRole === 'auditor' && access !== 'session')
+    if (write && platformRole === 'auditor' && access !== 'session' && access !== 'auditor')
       throw new AppError('forbidden');
     switch (access) {
       case 'session':
@@ -134,6 +138,9 @@ async function authPlugin(app: FastifyInstance) {
         return;
       case 'staff':
         if (platformRole !== 'admin' && platformRole !== 'auditor') throw new AppError('forbidden');
+        return;
+      case 'auditor':
+        if (platformRole !== 'auditor') throw new AppError('forbidden');
         return;
       case 'org-member':
       case 'org-owner': {

@@ -53,6 +53,12 @@ export function createMetrics() {
       labelNames: ['witness'],
       registers: [registry],
     }),
+    forkAlarms: new Counter({
+      name: 'goodtrace_ledger_fork_alarms_total',
+      help: 'Fork alarms raised: a witness holds another history of the log (ledger_alarms)',
+      labelNames: ['witness'],
+      registers: [registry],
+    }),
   };
   return { registry, ledger };
 }

@@ -229,3 +229,63 @@ export function fundsAcknowledgedEvent(
     },
   };
 }
+
+/**
+ * An auditor's finding and the charity's answers (audit/findings.ts). The text is not put on
+ * the permanent public log — only the charity and platform staff read it, and people write
+ * names into such text — but its SHA-256 is, so what was said, and when, can be proven later.
+ * People appear by role only.
+ */
+export function findingFiledEvent(
+  f: {
+    id: string;
+    orgId: string;
+    projectId: string | null;
+    disbursementId: string | null;
+    severity: string;
+    textSha256: string;
+  },
+  at: Date,
+): LedgerEvent {
+  return {
+    type: 'finding.filed',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      findingId: f.id,
+      orgId: f.orgId,
+      projectId: f.projectId,
+      disbursementId: f.disbursementId,
+      severity: f.severity,
+      by: 'auditor',
+      textSha256: f.textSha256,
+    },
+  };
+}
+
+export function findingAnsweredEvent(
+  a: { findingId: string; orgId: string; answerId: string; textSha256: string },
+  at: Date,
+): LedgerEvent {
+  return {
+    type: 'finding.answered',
+    v: 1,
+    at: at.toISOString(),
+    data: {
+      findingId: a.findingId,
+      orgId: a.orgId,
+      answerId: a.answerId,
+      by: 'charity',
+      textSha256: a.textSha256,
+    },
+  };
+}
+
+export function findingClosedEvent(f: { findingId: string; orgId: string }, at: Date): LedgerEvent {
+  return {
+    type: 'finding.closed',
+    v: 1,
+    at: at.toISOString(),
+    data: { findingId: f.findingId, orgId: f.orgId, by: 'auditor' },
+  };
+}

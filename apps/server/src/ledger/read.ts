@@ -10,6 +10,7 @@ import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { consistencyProof, inclusionProof, tileHashAt } from './tile-store.js';
+import type { AlarmKind } from './witness-client.js';
 
 /** Reads of the log for the JSON API: entries, proofs and receipts. */
 
@@ -113,11 +114,37 @@ export type Receipt = ReturnType<typeof createReceipt>;
 export type ReceiptLookup = { status: 'pending' } | { status: 'complete'; receipt: Receipt };
 
 /**
- * The receipt for an event put on the log by appendEvent: pending until it is sequenced,
- * then the event, its index, its inclusion proof and the newest checkpoint that covers it,
- * preferring one that witnesses have cosigned.
+ * Which checkpoints receipts may rest on: those cosigned by at least `quorum` of `witnesses`
+ * (names of the configured witnesses; k of n, LOG_WITNESS_QUORUM). With quorum 0 the log's
+ * signature alone will do, though a cosigned checkpoint is still preferred.
  */
-export async function getReceipt(db: Kysely<DB>, outboxId: string): Promise<ReceiptLookup> {
+export interface ReceiptPolicy {
+  quorum: number;
+  witnesses: string[];
+}
+
+// Per database handle, set by LedgerService.open, so every reader of receipts (the log API, a
+// donor's trace) applies the configured policy without passing it along.
+const receiptPolicies = new WeakMap<Kysely<DB>, ReceiptPolicy>();
+
+export function setReceiptPolicy(db: Kysely<DB>, policy: ReceiptPolicy): void {
+  receiptPolicies.set(db, policy);
+}
+
+export function receiptPolicy(db: Kysely<DB>): ReceiptPolicy {
+  return receiptPolicies.get(db) ?? { quorum: 0, witnesses: [] };
+}
+
+/**
+ * The receipt for an event put on the log by appendEvent: pending until it is sequenced and a
+ * checkpoint covering it has the quorum of cosignatures, then the event, its index, its
+ * inclusion proof and the newest such checkpoint.
+ */
+export async function getReceipt(
+  db: Kysely<DB>,
+  outboxId: string,
+  policy: ReceiptPolicy = receiptPolicy(db),
+): Promise<ReceiptLookup> {
   // Outbox first: the sequencer moves a row from the outbox to the entries in one commit,
   // so a row no longer in the outbox is certainly in the entries (the other order could
   // miss it in both while the move commits between the two reads).
@@ -127,24 +154,40 @@ export async function getReceipt(db: Kysely<DB>, outboxId: string): Promise<Rece
     .where('id', '=', outboxId)
     .executeTakeFirst();
   if (queued) return { status: 'pending' };
-  const [receipt] = await getReceipts(db, [outboxId]);
+  const receipt = (await receiptsFor(db, [outboxId], policy)).get(outboxId);
   if (!receipt) throw new AppError('not_found', `No log event ${outboxId}.`);
+  if (receipt === 'pending') return { status: 'pending' };
   return { status: 'complete', receipt };
 }
 
 /**
  * Receipts for several events at once (a donor's trace needs a handful): one per id, in the
- * same order, null for an event not (yet) on the log. Each covers its event with the newest
- * cosigned checkpoint beyond it, else the current one. Two round trips whatever the number of
- * receipts: the entries with the tree size; then, side by side, the checkpoints with their
- * cosignatures and the proofs (one tile query per tree size, shared by its proofs).
+ * same order, null for an event not (yet) on the log or whose receipt is pending. Each covers
+ * its event with the newest checkpoint beyond it that has the policy's quorum of cosignatures
+ * (with quorum 0: the newest cosigned one, else the current one). Two round trips whatever the
+ * number of receipts: the entries with the tree size; then, side by side, the checkpoints with
+ * their cosignatures and the proofs (one tile query per tree size, shared by its proofs).
  */
 export async function getReceipts(
   db: Kysely<DB>,
   outboxIds: (string | null)[],
+  policy: ReceiptPolicy = receiptPolicy(db),
 ): Promise<(Receipt | null)[]> {
   const ids = [...new Set(outboxIds.filter((id): id is string => id !== null))];
-  if (ids.length === 0) return outboxIds.map(() => null);
+  const byId = await receiptsFor(db, ids, policy);
+  return outboxIds.map((id) => {
+    const r = id === null ? undefined : byId.get(id);
+    return r === undefined || r === 'pending' ? null : r;
+  });
+}
+
+/** The receipts of these sequenced events, or 'pending' for those no checkpoint may cover yet. */
+async function receiptsFor(
+  db: Kysely<DB>,
+  ids: string[],
+  policy: ReceiptPolicy,
+): Promise<Map<string, Receipt | 'pending'>> {
+  if (ids.length === 0) return new Map();
   // One statement, so one snapshot: every entry found is inside the tree size read with it
   // (the sequencer commits entries and size together).
   // A prepared statement (the ids as one array, whatever their number): receipts are read for
@@ -157,14 +200,27 @@ export async function getReceipts(
     cosigned: string | null;
   }>`${PREPARED}
     select e.outbox_id, e.idx, e.leaf, s.tree_size,
-      (select max(tree_size) from ledger_cosignatures) as cosigned
+      -- Newest first along the primary key (tree_size, witness): stops at the first with quorum.
+      (select c.tree_size from ledger_cosignatures c
+        where c.witness = any(${policy.witnesses}::text[])
+        group by c.tree_size having count(*) >= ${Math.max(policy.quorum, 1)}::int
+        order by c.tree_size desc limit 1) as cosigned
     from ledger_entries e
     join ledger_state s on s.id = 1
     where e.outbox_id = any(${ids}::bigint[])`.execute(db);
-  if (entries.length === 0) return outboxIds.map(() => null);
+  if (entries.length === 0) return new Map();
   const current = Number(entries[0]!.tree_size);
   const cosigned = entries[0]!.cosigned === null ? 0 : Number(entries[0]!.cosigned);
-  const sizeFor = (index: number) => (cosigned > index ? cosigned : current);
+  // The newest checkpoint with the quorum covers every event below its size; later events wait
+  // for the next one (with quorum 0 the current checkpoint serves them).
+  const sizeOrPending = (index: number) =>
+    cosigned > index ? cosigned : policy.quorum === 0 ? current : null;
+  const pending = new Map<string, 'pending'>();
+  for (const e of entries) {
+    if (sizeOrPending(Number(e.idx)) === null) pending.set(e.outbox_id, 'pending');
+  }
+  const covered = entries.filter((e) => !pending.has(e.outbox_id));
+  const sizeFor = (index: number) => sizeOrPending(index)!;
   const hashAts = new Map<number, HashAt>();
   const hashAtFor = (size: number) => {
     let hashAt = hashAts.get(size);
@@ -175,28 +231,27 @@ export async function getReceipts(
     return hashAt;
   };
   const [notes, proofs] = await Promise.all([
-    checkpointsWithCosignatures(db, [...new Set(entries.map((e) => sizeFor(Number(e.idx))))]),
+    checkpointsWithCosignatures(db, [...new Set(covered.map((e) => sizeFor(Number(e.idx))))]),
     Promise.all(
-      entries.map((e) => {
+      covered.map((e) => {
         const size = sizeFor(Number(e.idx));
         return inclusionProof(db, Number(e.idx), size, hashAtFor(size));
       }),
     ),
   ]);
   const decoder = new TextDecoder();
-  const byId = new Map(
-    entries.map((e, i) => {
-      const index = Number(e.idx);
-      const event = JSON.parse(decoder.decode(e.leaf)) as LedgerEvent;
-      const checkpoint = notes.get(sizeFor(index));
-      if (checkpoint === undefined) throw new AppError('log_size_unknown');
-      return [
-        e.outbox_id,
-        createReceipt({ event, leafIndex: index, inclusionProof: proofs[i]!, checkpoint }),
-      ] as const;
-    }),
-  );
-  return outboxIds.map((id) => (id === null ? null : (byId.get(id) ?? null)));
+  const receipts = new Map<string, Receipt | 'pending'>(pending);
+  for (const [i, e] of covered.entries()) {
+    const index = Number(e.idx);
+    const event = JSON.parse(decoder.decode(e.leaf)) as LedgerEvent;
+    const checkpoint = notes.get(sizeFor(index));
+    if (checkpoint === undefined) throw new AppError('log_size_unknown');
+    receipts.set(
+      e.outbox_id,
+      createReceipt({ event, leafIndex: index, inclusionProof: proofs[i]!, checkpoint }),
+    );
+  }
+  return receipts;
 }
 
 /** The signed checkpoints of these sizes, each followed by its cosignature lines, in one query. */
@@ -211,4 +266,22 @@ async function checkpointsWithCosignatures(
     from ledger_checkpoints c
     where c.tree_size = any(${sizes.map((n) => String(n))}::bigint[])`.execute(db);
   return new Map(rows.map((r) => [Number(r.tree_size), r.checkpoint + r.lines.join('')]));
+}
+
+/** Fork alarms raised by the witness client (witness-client.ts), newest first. */
+export async function listAlarms(db: Kysely<DB>, limit: number) {
+  const rows = await db
+    .selectFrom('ledger_alarms')
+    .select(['id', 'kind', 'witness', 'tree_size', 'detail', 'created_at'])
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind as AlarmKind,
+    witness: r.witness,
+    treeSize: Number(r.tree_size),
+    detail: r.detail,
+    createdAt: r.created_at.toISOString(),
+  }));
 }

@@ -9,6 +9,7 @@ import {
   getEntry,
   getInclusionProof,
   getReceipt,
+  listAlarms,
   listEntries,
 } from './read.js';
 
@@ -52,6 +53,8 @@ const LogInfo = Type.Object({
   treeSize: Size,
   rootHash: Base64,
   checkpoint: Type.String(),
+  /** How many of the witnesses must cosign a checkpoint before receipts use it. */
+  quorum: Size,
   witnesses: Type.Array(
     Type.Object({
       name: Type.String(),
@@ -60,6 +63,19 @@ const LogInfo = Type.Object({
       cosigned: Type.Boolean(),
     }),
   ),
+});
+const Alarm = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([
+    Type.Literal('witness_ahead'),
+    Type.Literal('proof_rejected'),
+    Type.Literal('root_mismatch'),
+    Type.Literal('invalid_cosignature'),
+  ]),
+  witness: Type.String(),
+  treeSize: Size,
+  detail: Type.String(),
+  createdAt: Type.String(),
 });
 const immutable = 'public, max-age=31536000, immutable';
 
@@ -147,6 +163,23 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => app.ledger.describe(),
+  );
+
+  app.get(
+    '/alarms',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags: ['log'],
+        summary:
+          'Fork alarms, newest first: witnesses that hold another history of the log (docs/ledger.md)',
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(Alarm) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ items: await listAlarms(app.db, request.query.limit) }),
   );
 
   app.get(

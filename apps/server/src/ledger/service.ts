@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { LedgerConfig } from '../config.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
-import { withCosignatures } from './read.js';
+import { setReceiptPolicy, withCosignatures } from './read.js';
 import { initLogState, Sequencer } from './sequencer.js';
 import { type LogKey, loadLogKey } from './signer-key.js';
 import { WitnessClient } from './witness-client.js';
@@ -26,6 +26,11 @@ export class LedgerService {
     private readonly metrics: LedgerMetrics,
   ) {
     this.witnesses = new WitnessClient({ db, witnesses: config.witnesses, log, metrics });
+    // Receipts rest only on checkpoints with the configured k of n cosignatures.
+    setReceiptPolicy(db, {
+      quorum: config.quorum,
+      witnesses: this.witnesses.witnesses.map((w) => w.name),
+    });
     this.sequencer = config.sequencer
       ? new Sequencer({
           db,
@@ -113,6 +118,7 @@ export class LedgerService {
       treeSize: size,
       rootHash: Buffer.from(checkpoint.rootHash).toString('base64'),
       checkpoint: note,
+      quorum: this.config.quorum,
       witnesses: this.witnesses.witnesses.map((w) => ({
         name: w.name,
         url: w.url,

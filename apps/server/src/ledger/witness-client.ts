@@ -1,5 +1,6 @@
 import {
   encodeBase64,
+  isLedgerError,
   parseVerifierKey,
   splitNote,
   type Verifier,
@@ -19,16 +20,43 @@ interface Witness {
   verifier: Verifier;
 }
 
+/** What a fork alarm says a witness did (ledger_alarms.kind). */
+export type AlarmKind =
+  /** It has cosigned a size beyond any checkpoint this log signed. */
+  | 'witness_ahead'
+  /** It refused (422) a consistency proof built from our own tree, from the size it holds. */
+  | 'proof_rejected'
+  /** It holds a checkpoint of our size with another root (409 on equal sizes). */
+  | 'root_mismatch'
+  /** It answered with a cosignature by its key that does not verify over our checkpoint. */
+  | 'invalid_cosignature';
+
+/** A witness holds another history of the log than ours; raised once per contradiction. */
+export class ForkAlarm extends Error {
+  override readonly name = 'ForkAlarm';
+  constructor(
+    readonly kind: AlarmKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The client side of C2SP tlog-witness: after new checkpoints, each configured witness is
  * sent `add-checkpoint` with a consistency proof from the size it last cosigned; its
  * cosignatures are checked against its key and stored beside the checkpoint. Witnesses are
  * served one at a time and always with the newest checkpoint, so a slow witness costs a
- * lag, never a queue.
+ * lag, never a queue. A witness whose answers show it holds another history of the log (a
+ * fork: the log's key signed two views) raises an alarm: an error log line, the counter
+ * goodtrace_ledger_fork_alarms_total and a row in ledger_alarms (GET /api/log/alarms).
  */
 export class WitnessClient {
   readonly witnesses: Witness[];
   #stopping = false;
+  // Rounds never overlap (the loop and a direct syncAll): two would race one witness and could
+  // take each other's newer checkpoint for a fork.
+  #round: Promise<unknown> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
@@ -77,21 +105,29 @@ export class WitnessClient {
   }
 
   /** Brings every witness up to the latest checkpoint; returns the names that cosigned it. */
-  async syncAll(): Promise<string[]> {
+  syncAll(): Promise<string[]> {
+    const round = this.#round.then(() => this.#syncAllNow());
+    this.#round = round.catch(() => {});
+    return round;
+  }
+
+  async #syncAllNow(): Promise<string[]> {
     const ok: string[] = [];
     for (const w of this.witnesses) {
       try {
         if (await this.#sync(w)) ok.push(w.name);
       } catch (err) {
         this.opts.metrics.witnessFailures.inc({ witness: w.name });
-        this.opts.log.warn({ err, witness: w.name }, 'witness did not cosign');
+        if (!(err instanceof ForkAlarm)) {
+          this.opts.log.warn({ err, witness: w.name }, 'witness did not cosign');
+        }
         await this.#recordError(w, (err as Error).message);
       }
     }
     return ok;
   }
 
-  async #sync(w: Witness, retried = false): Promise<boolean> {
+  async #sync(w: Witness, attempt = 0): Promise<boolean> {
     const { db } = this.opts;
     const state = await db
       .selectFrom('ledger_state')
@@ -117,16 +153,42 @@ export class WitnessClient {
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
     });
     const text = await res.text();
-    if (res.status === 409 && !retried && /^\d+\n?$/.test(text)) {
-      // The witness has cosigned another size than we remembered (state lost, or a
-      // concurrent client): restart from the size it knows, if that is one of ours.
+    if (res.status === 409 && /^\d+\n?$/.test(text)) {
       const theirs = Number(text.trim());
-      if (theirs > size)
-        throw new Error(
-          `witness ${w.name} has seen size ${theirs}, beyond our ${size}: possible fork`,
+      if (theirs === old) {
+        // It holds the size we sent as old, so the conflict is the root: same size, two trees.
+        await this.#alarm(
+          w,
+          'root_mismatch',
+          theirs,
+          `witness ${w.name} holds a checkpoint of size ${theirs} with another root than the log's`,
         );
-      await this.#recordSize(w, theirs, null);
-      return this.#sync(w, true);
+      }
+      if (theirs > size && !(await this.#signedSize(theirs))) {
+        await this.#alarm(
+          w,
+          'witness_ahead',
+          theirs,
+          `witness ${w.name} has cosigned size ${theirs}, beyond any checkpoint of this log (latest ${size})`,
+        );
+      }
+      // It has cosigned another size than we remembered (state lost, or a checkpoint sent
+      // by another process): start again from the size it knows. A size of another history
+      // shows up there, as a consistency proof from it that the witness refuses (422).
+      if (attempt < 2) {
+        await this.#recordSize(w, theirs, null);
+        return this.#sync(w, attempt + 1);
+      }
+    }
+    if (res.status === 422 && old > 0) {
+      // The proof came from our own tree, from the size the witness says it holds (no 409):
+      // its checkpoint of that size is not ours.
+      await this.#alarm(
+        w,
+        'proof_rejected',
+        old,
+        `witness ${w.name} refused a consistency proof from size ${old} to ${size} built from the log's own tree: its checkpoint of size ${old} is not the log's`,
+      );
     }
     if (res.status !== 200)
       throw new Error(`add-checkpoint answered ${res.status}: ${text.slice(0, 200)}`);
@@ -134,13 +196,24 @@ export class WitnessClient {
     const { text: checkpointText } = splitNote(state.checkpoint);
     const lines = text.split('\n').filter((l) => l.length > 0);
     const valid: string[] = [];
+    let forged = false;
     for (const line of lines) {
       try {
         verifyCosignature({ checkpoint: checkpointText, signature: line, verifierKey: w.verifier });
         valid.push(`${line}\n`);
-      } catch {
-        // Signatures by other keys of the witness may come along; only ours count.
+      } catch (err) {
+        // Signatures by other keys of the witness may come along; only ours count. One by its
+        // key that does not verify over our checkpoint was made over another one.
+        if (isLedgerError(err, 'invalid_signature')) forged = true;
       }
+    }
+    if (valid.length === 0 && forged) {
+      await this.#alarm(
+        w,
+        'invalid_cosignature',
+        size,
+        `witness ${w.name} answered checkpoint ${size} with a cosignature over another checkpoint`,
+      );
     }
     if (valid.length === 0) throw new Error(`witness ${w.name} returned no valid cosignature`);
     await db.transaction().execute(async (tx) => {
@@ -177,6 +250,43 @@ export class WitnessClient {
           .doUpdateSet({ tree_size: String(size), updated_at: new Date(), last_error: error }),
       )
       .execute();
+  }
+
+  /** True when the log signed a checkpoint of this size (a witness may hold any of them). */
+  async #signedSize(size: number): Promise<boolean> {
+    const row = await this.opts.db
+      .selectFrom('ledger_checkpoints')
+      .select('tree_size')
+      .where('tree_size', '=', String(size))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Raises a fork alarm (once per kind, witness and size: the client meets the same witness
+   * again every round) and throws it, so the witness counts as failed.
+   */
+  async #alarm(w: Witness, kind: AlarmKind, treeSize: number, detail: string): Promise<never> {
+    const raised = await this.opts.db
+      .insertInto('ledger_alarms')
+      .values({
+        kind,
+        witness: w.name,
+        tree_size: String(treeSize),
+        detail,
+        created_at: new Date(),
+      })
+      .onConflict((oc) => oc.columns(['kind', 'witness', 'tree_size']).doNothing())
+      .returning('id')
+      .execute();
+    if (raised.length > 0) {
+      this.opts.metrics.forkAlarms.inc({ witness: w.name });
+      this.opts.log.error(
+        { alarm: kind, witness: w.name, treeSize, alarmId: raised[0]!.id },
+        `FORK ALARM: ${detail}`,
+      );
+    }
+    throw new ForkAlarm(kind, detail);
   }
 
   async #recordError(w: Witness, error: string) {

@@ -5,6 +5,7 @@ import type { DB } from '../db/schema.js';
 import type { FileStore } from '../files/file-store.js';
 import { appendEvent } from '../ledger/append-event.js';
 import { orgVerifiedEvent } from '../ledger/events.js';
+import { seedDemoFindings } from './demo-findings.js';
 import { seedDemoMoney } from './demo-money.js';
 
 /**
@@ -129,6 +130,8 @@ export async function seedDemoData(
   // Projects and money in their own transactions (the domain functions open them); skipped
   // once any project exists, so an interrupted first start finishes on the next one.
   await seedDemoMoney(db, files, now);
+  // A finding on the overdue disbursement, answered: the auditor's console is not empty.
+  await seedDemoFindings(db, now);
   if (seeded) {
     log.info(
       {

@@ -61,6 +61,7 @@ function Header() {
           </NavLink>
           {user && <NavLink to="/my">{t('nav.myCharities')}</NavLink>}
           {isStaff(user) && <NavLink to="/admin">{t('nav.review')}</NavLink>}
+          {isStaff(user) && <NavLink to="/audit">{t('nav.audit')}</NavLink>}
           <NavLink to="/transparency">{t('nav.transparency')}</NavLink>
         </nav>
         <div className="header-lang">

@@ -8,6 +8,7 @@ import { type MessageKey, useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
 import type { Org, Review } from '../types';
 import { useLoad } from '../use-load';
+import { FindingsPanel } from './audit/findings';
 import { ProjectsPanel } from './charity-projects/projects-panel';
 import { NotFoundPage } from './not-found-page';
 
@@ -176,6 +177,7 @@ export function CharityPage() {
       {insider && (
         <div className="charity-insider">
           <ProjectsPanel org={org} />
+          <FindingsPanel org={org} />
           <MembersPanel org={org} />
           <ReviewHistory orgId={org.id} />
         </div>

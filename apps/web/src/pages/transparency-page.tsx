@@ -20,6 +20,7 @@ import {
 } from '../transparency';
 import type { LogEvent, LogInfo } from '../types';
 import { useLoad } from '../use-load';
+import type { CosignedCheckpoint } from './audit/types';
 
 interface Verified {
   info: LogInfo;
@@ -66,7 +67,15 @@ function withNode(text: string, node: ReactNode): ReactNode {
   );
 }
 
-function CopyButton({ text, label }: { text: string; label: string }) {
+function CopyButton({
+  text,
+  label,
+  selectId = 'verifier-key',
+}: {
+  text: string;
+  label: string;
+  selectId?: string;
+}) {
   const { t } = useI18n();
   const [copied, setCopied] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -78,7 +87,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
       timer.current = setTimeout(() => setCopied(false), 2000);
     } catch {
       // No clipboard (an insecure context): select the key so it can be copied by hand.
-      const el = document.getElementById('verifier-key');
+      const el = document.getElementById(selectId);
       if (el) window.getSelection()?.selectAllChildren(el);
     }
   }
@@ -360,7 +369,57 @@ function EntriesCard({ size, root }: { size: number; root: Uint8Array | null }) 
   );
 }
 
-function AuditCard({ size }: { size: number }) {
+/**
+ * The newest checkpoint the witnesses cosigned (it may be older than the latest one while they
+ * catch up), each cosignature verified here with the witness's own key.
+ */
+function CosignedCard({ info }: { info: LogInfo }) {
+  const { t } = useI18n();
+  const dateTime = useDateTime();
+  const [load, reload] = useLoad(
+    () => get<{ checkpoint: CosignedCheckpoint | null }>('/log/cosigned'),
+    `cosigned:${info.treeSize}`,
+  );
+  return (
+    <section className="card panel" aria-labelledby="cosigned-title" data-testid="cosigned">
+      <h2 id="cosigned-title">{t('log.cosignedTitle')}</h2>
+      {load.state === 'loading' && <Loading />}
+      {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
+      {load.state === 'done' &&
+        (load.data.checkpoint === null ? (
+          <p className="empty empty-small">{t('log.cosignedNone')}</p>
+        ) : (
+          <>
+            <p className="small">
+              {t('log.cosignedLead', {
+                size: load.data.checkpoint.treeSize,
+                date: dateTime(load.data.checkpoint.signedAt),
+              })}
+            </p>
+            <ul className="plain-list witness-list">
+              {info.witnesses.map((w) => (
+                <li key={w.verifierKey} className="witness" data-testid="cosigned-witness">
+                  <span className="mono witness-name">{w.name}</span>
+                  <WitnessMark check={verifyWitness(load.data.checkpoint!.note, w)} />
+                </li>
+              ))}
+            </ul>
+            <pre className="signed-note" data-testid="cosigned-note">
+              {load.data.checkpoint.note}
+            </pre>
+          </>
+        ))}
+    </section>
+  );
+}
+
+/** The one command that audits the whole log, pinned to the key and witnesses shown here. */
+function auditCommand(info: LogInfo, base: string): string {
+  const witnesses = info.witnesses.map((w) => ` --witness '${w.verifierKey}'`).join('');
+  return `npm run goodtrace -- audit ${base} --log-key '${info.verifierKey}'${witnesses}`;
+}
+
+function AuditCard({ size, info }: { size: number; info: LogInfo }) {
   const { t } = useI18n();
   const base = window.location.origin;
   const tiles =
@@ -402,6 +461,19 @@ function AuditCard({ size }: { size: number }) {
           <code className="mono">goodtrace audit</code>,
         )}
       </p>
+      <h3>{t('log.auditRunTitle')}</h3>
+      <p className="small">{t('log.auditRunLead')}</p>
+      <div className="key-row">
+        <code className="command" id="audit-command" data-testid="audit-command">
+          {auditCommand(info, base)}
+        </code>
+        <CopyButton
+          text={auditCommand(info, base)}
+          label={t('log.auditCopyLabel')}
+          selectId="audit-command"
+        />
+      </div>
+      <p className="small muted">{t('log.auditRunNote')}</p>
     </section>
   );
 }
@@ -436,7 +508,8 @@ export function TransparencyPage() {
           </div>
           <div className="transparency-column">
             <WitnessesCard info={info} checks={verified.witnesses} />
-            <AuditCard size={info.treeSize} />
+            <CosignedCard info={info} />
+            <AuditCard size={info.treeSize} info={info} />
           </div>
         </div>
       </>
