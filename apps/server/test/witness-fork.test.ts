@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '@goodtrace/cli';
 import { generateSignerKey, hashLeaf, parseSignerKey, verifyReceipt } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addCheckpoint, TestLog } from '../../../packages/cli/test/witness-log.js';
@@ -142,6 +143,15 @@ async function realLog(): Promise<TestLog> {
 
 const receipt = (id: string) => t.app.inject({ url: `/api/log/receipts/${id}` });
 
+async function alarmsNow() {
+  return (await auditor.get('/api/log/alarms')).json().items as {
+    id: string;
+    kind: string;
+    witness: string;
+    treeSize: number;
+  }[];
+}
+
 beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'goodtrace-witness-fork-'));
   dirs.push(root);
@@ -186,6 +196,33 @@ describe('two witness processes beside the server', () => {
     expect(v.cosignatures.map((c) => c.name).sort()).toEqual([one.name, two.name]);
     const state = (await (await fetch(`${one.url}/state`)).json()) as { logs: unknown[] };
     expect(state.logs[0]).toMatchObject({ origin: testLogOrigin, size: v.treeSize });
+
+    // An outsider with nothing but the three keys audits the live log: the checkpoint with
+    // both cosignatures (2 of 2), every tile and entry, the books.
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const out: string[] = [];
+    const keys = ['--log-key', logVerifierKey, '--witness', one.verifierKey];
+    const audit = (quorum: string, witnesses: string[]) =>
+      main(
+        [
+          'audit',
+          base,
+          '--state',
+          join(dirs[0]!, `audit-${quorum}`),
+          '--skip-evidence',
+          '--quorum',
+          quorum,
+          ...keys,
+          ...witnesses,
+        ],
+        { out: (l) => out.push(l), err: () => {}, cwd: dirs[0]!, fetch },
+      );
+    expect(await audit('2', ['--witness', two.verifierKey])).toBe(0);
+    expect(out.at(-1)).toBe('CLEAN');
+    // Asking for a cosignature the checkpoint does not have fails the audit.
+    const stranger = generateSignerKey('stranger.test', { type: 0x04 }).verifierKey;
+    expect(await audit('3', ['--witness', two.verifierKey, '--witness', stranger])).toBe(1);
+    expect(out.join('\n')).toMatch(/checkpoint_invalid.*quorum|quorum.*checkpoint_invalid|the checkpoint does not verify/);
   });
 
   it('with one witness stopped, newer receipts stay pending under quorum 2; quorum 1 would accept', async () => {
@@ -215,7 +252,7 @@ describe('two witness processes beside the server', () => {
     expect((await receipt(id!)).statusCode).toBe(200);
   });
 
-  it('refuses a forked checkpoint of the same size (409) and a rewrite of history (422) at both witnesses', async () => {
+  it('refuses a forked checkpoint of the same size (409) and a rewrite of history (422) at both witnesses, which raise the alarm the server shows its auditors', async () => {
     const log = await realLog();
     const n = log.size;
     // Signed with the log's own key: only the witnesses' memory can tell these are forks.
@@ -228,22 +265,54 @@ describe('two witness processes beside the server', () => {
         text: `${n}\n`,
       });
       expect((await addCheckpoint(w.url, rewrite.body(n))).status).toBe(422);
-      // Each refusal is a structured line on the witness's stderr (a pipe: it may lag a little).
+      // Each refusal is a structured line on the witness's stderr (a pipe: it may lag a little),
+      // and a signed checkpoint that contradicts the cosigned one is a fork alarm.
       await vi.waitFor(() => {
         expect(w.stderr()).toMatch(
           /"msg":"add-checkpoint refused","status":409,"reason":"root_mismatch"/,
         );
         expect(w.stderr()).toMatch(/"status":422,"reason":"inconsistent"/);
+        expect(w.stderr()).toMatch(/"level":"error","msg":"FORK ALARM: /);
       });
+      const metrics = await (await fetch(`${w.url}/metrics`)).text();
+      expect(metrics).toContain(`goodtrace_witness_fork_alarms_total{origin="${testLogOrigin}"} 2`);
+      expect(metrics).toContain('goodtrace_witness_refused_total{reason="root_mismatch"} 1');
+      // The evidence: both signed checkpoints, for anyone holding the log's key to check.
+      const { items: evidence } = (await (await fetch(`${w.url}/alarms`)).json()) as {
+        items: { kind: string; size: number; heldSize: number }[];
+      };
+      expect(evidence.map((a) => [a.kind, a.size, a.heldSize])).toEqual([
+        ['inconsistent_proof', n + 7, n],
+        ['same_size_other_root', n, n],
+      ]);
     }
-    // Refused forks moved no witness: nothing to alarm about, and the log goes on.
+    // Refused forks moved no witness: the log goes on, cosigned by both, and the server, which
+    // reads each witness's evidence, raises an alarm for every signed checkpoint not its own.
     await logEvents(1);
     expect(await t.app.ledger.witnesses.syncAll()).toEqual([one.name, two.name]);
-    expect((await auditor.get('/api/log/alarms')).json()).toEqual({ items: [] });
+    const alarms = (await auditor.get('/api/log/alarms')).json().items as {
+      kind: string;
+      witness: string;
+      treeSize: number;
+      detail: string;
+    }[];
+    expect(alarms.map((a) => [a.kind, a.witness, a.treeSize]).sort()).toEqual(
+      [
+        ['witness_refused_fork', one.name, n],
+        ['witness_refused_fork', one.name, n + 7],
+        ['witness_refused_fork', two.name, n],
+        ['witness_refused_fork', two.name, n + 7],
+      ].sort(),
+    );
+    expect(alarms[0]!.detail).toMatch(/someone holding the key showed it another history/);
+    // Met again every round, raised once.
+    await t.app.ledger.witnesses.syncAll();
+    expect((await auditor.get('/api/log/alarms')).json().items).toHaveLength(4);
   });
 
   it('raises the alarm when it next talks to a witness that has cosigned a fork', async () => {
     const errors = vi.spyOn(t.app.log, 'error');
+    const earlier = new Set((await alarmsNow()).map((a) => a.id));
     // A split view: the log's key signs an extension of the cosigned history that the server
     // never wrote, and shows it to witness one only. It is consistent, so witness one cosigns.
     const log = await realLog();
@@ -254,7 +323,7 @@ describe('two witness processes beside the server', () => {
     const ids = await logEvents(8);
     // Witness one holds size n + 5 of the other view: the proof from it to ours fails (422).
     expect(await t.app.ledger.witnesses.syncAll()).toEqual([two.name]);
-    const alarms = (await auditor.get('/api/log/alarms')).json().items;
+    const alarms = (await alarmsNow()).filter((a) => a.kind !== 'witness_refused_fork');
     expect(alarms).toEqual([
       {
         id: expect.any(String),
@@ -272,24 +341,31 @@ describe('two witness processes beside the server', () => {
     // The quorum is not met while witness one refuses: the new events' receipts wait.
     expect((await receipt(ids[0]!)).statusCode).toBe(202);
 
+    // Witness one refused our checkpoint, and its evidence shows the other view it holds.
+    expect(await alarmsNow()).toContainEqual(
+      expect.objectContaining({ kind: 'witness_refused_fork', witness: one.name, treeSize: n + 5 }),
+    );
     // Met again every round, raised once.
+    const before = (await alarmsNow()).length;
     await t.app.ledger.witnesses.syncAll();
-    expect((await auditor.get('/api/log/alarms')).json().items).toHaveLength(1);
+    expect(await alarmsNow()).toHaveLength(before);
 
     // Pushed further along the other view, beyond anything the log signed.
     split.append(40, 'split');
     expect((await addCheckpoint(one.url, split.body(n + 5))).status).toBe(200);
     await t.app.ledger.witnesses.syncAll();
-    const kinds = (await auditor.get('/api/log/alarms'))
-      .json()
-      .items.map((a: { kind: string; treeSize: number }) => [a.kind, a.treeSize]);
+    const kinds = (await alarmsNow())
+      .filter((a) => !earlier.has(a.id))
+      .map((a) => [a.kind, a.treeSize]);
     expect(kinds).toEqual([
       ['witness_ahead', n + 45],
+      ['witness_refused_fork', n + 5],
       ['proof_rejected', n + 5],
     ]);
+    // Witness one's alarms: two from the forks before, three here; each logged once.
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toContain(`goodtrace_ledger_fork_alarms_total{witness="${one.name}"} 2`);
-    expect(errors).toHaveBeenCalledTimes(2);
+    expect(metrics).toContain(`goodtrace_ledger_fork_alarms_total{witness="${one.name}"} 5`);
+    expect(errors).toHaveBeenCalledTimes(3);
 
     // Only platform staff see the alarms.
     expect((await t.app.inject({ url: '/api/log/alarms' })).statusCode).toBe(401);

@@ -20,7 +20,7 @@ import {
 } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fetcher } from '../src/audit/fetcher.js';
-import { Progress } from '../src/audit/progress.js';
+import { formatDuration, Progress } from '../src/audit/progress.js';
 import type { Io } from '../src/command.js';
 import { main } from '../src/main.js';
 
@@ -257,5 +257,15 @@ describe('the fetcher and the progress line', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^audit: bundle 1\/100 \(1%\), 256 events, .* ETA /);
     expect(lines[1]).toMatch(/^audit: bundle 100\/100 \(100%\), 25,600 events/);
+  });
+});
+
+describe('the progress line', () => {
+  it('writes durations the way a person reads them, carrying a rounded minute', () => {
+    expect(formatDuration(4.25)).toBe('4.3s');
+    expect(formatDuration(42.4)).toBe('42s');
+    expect(formatDuration(59.7)).toBe('1m00s');
+    expect(formatDuration(179.7)).toBe('3m00s');
+    expect(formatDuration(185)).toBe('3m05s');
   });
 });

@@ -17,6 +17,7 @@ import {
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Io } from '../src/command.js';
 import { main } from '../src/main.js';
+import type { WitnessAlarm } from '../src/witness/witness-alarms.js';
 import { loadWitnessConfig } from '../src/witness/witness-config.js';
 import { type RunningWitness, startWitness } from '../src/witness/witness-server.js';
 import { addCheckpoint, TestLog } from './witness-log.js';
@@ -243,6 +244,49 @@ describe('goodtrace witness: add-checkpoint', () => {
 });
 
 describe('goodtrace witness: durable state', () => {
+  it('raises a fork alarm for a signed checkpoint that contradicts the cosigned one: a line, a metric, the evidence, once, across a restart', async () => {
+    const log = new TestLog(ORIGIN, logKey.signerKey).append(10);
+    expect((await addCheckpoint(witness.url, log.body(0))).status).toBe(200);
+    const sameSize = log.fork(7).append(3, 'forged');
+    const rewrite = log.fork(5).append(9, 'rewritten');
+    // Whatever old size the sender claims, a second tree of the cosigned size is a fork.
+    expect((await addCheckpoint(witness.url, sameSize.body(4))).status).toBe(409);
+    expect((await addCheckpoint(witness.url, sameSize.body(10))).status).toBe(409);
+    expect((await addCheckpoint(witness.url, rewrite.body(10))).status).toBe(422);
+    // Not alarms: a stale size, and a checkpoint no trusted key signed.
+    expect((await addCheckpoint(witness.url, log.body(3, 3))).status).toBe(409);
+    const unsigned = new TestLog(ORIGIN, otherKey.signerKey).append(10);
+    expect((await addCheckpoint(witness.url, unsigned.body(10))).status).toBe(403);
+
+    const alarmLines = logLines.filter((l) => String(l.msg).startsWith('FORK ALARM: '));
+    expect(alarmLines.map((l) => [l.level, l.alarm, l.size, l.heldSize])).toEqual([
+      ['error', 'same_size_other_root', 10, 10],
+      ['error', 'inconsistent_proof', 14, 10],
+    ]);
+    const alarms = async () =>
+      ((await (await fetch(`${witness.url}/alarms`)).json()) as { items: WitnessAlarm[] }).items;
+    const evidence = await alarms();
+    expect(evidence).toEqual([
+      expect.objectContaining({ kind: 'inconsistent_proof', origin: ORIGIN, size: 14 }),
+      expect.objectContaining({ kind: 'same_size_other_root', origin: ORIGIN, size: 10 }),
+    ]);
+    // Both signed checkpoints are there for anyone holding the log's key to check.
+    const forked = evidence[1]!;
+    expect(forked.refused).toBe(sameSize.checkpoint(10));
+    expect(forked.held.startsWith(log.checkpoint(10))).toBe(true);
+    const metrics = await (await fetch(`${witness.url}/metrics`)).text();
+    expect(metrics).toContain(`goodtrace_witness_fork_alarms_total{origin="${ORIGIN}"} 2`);
+    expect(metrics).toContain('goodtrace_witness_cosigned_total 1');
+    expect(metrics).toContain('goodtrace_witness_refused_total{reason="root_mismatch"} 2');
+
+    await witness.close();
+    witness = await start();
+    expect(await alarms()).toHaveLength(2);
+    // The same fork shown again after the restart is the same alarm.
+    expect((await addCheckpoint(witness.url, sameSize.body(10))).status).toBe(409);
+    expect(await alarms()).toHaveLength(2);
+  });
+
   it('survives a restart: a new instance reads what the last one cosigned', async () => {
     const log = new TestLog(ORIGIN, logKey.signerKey).append(9);
     expect((await addCheckpoint(witness.url, log.body(0))).status).toBe(200);

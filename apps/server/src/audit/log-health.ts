@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { listAlarms } from '../ledger/read.js';
 
 /**
  * The log's health for the auditor's console: its size and how old its checkpoint is, each
@@ -28,7 +29,7 @@ export async function logHealth(
         eb.selectFrom('ledger_cosignatures').select((c) => c.fn.max('tree_size').as('m')),
       )
       .execute(),
-    recentAlarms(db),
+    listAlarms(db, 50),
   ]);
   const treeSize = Number(state.tree_size);
   const byName = new Map(states.map((s) => [s.witness, s]));
@@ -65,44 +66,6 @@ export async function logHealth(
     }),
     alarms,
   };
-}
-
-export interface Alarm {
-  id: string;
-  kind: string;
-  witness: string | null;
-  treeSize: number | null;
-  detail: string;
-  createdAt: string;
-}
-
-/**
- * The newest alarms from `ledger_alarms` (written by the witness side of the server, see
- * docs/ledger.md). Read by name rather than through the typed schema so the console keeps
- * answering on a store migrated before that table existed: then there are simply none.
- */
-async function recentAlarms(db: Kysely<DB>, limit = 50): Promise<Alarm[]> {
-  const exists = await sql<{ t: string | null }>`select to_regclass('ledger_alarms')::text as t`
-    .execute(db)
-    .then((r) => r.rows[0]?.t);
-  if (!exists) return [];
-  const { rows } = await sql<{
-    id: string | number;
-    kind: string;
-    witness: string | null;
-    tree_size: string | number | null;
-    detail: string | null;
-    created_at: Date;
-  }>`select id, kind, witness, tree_size, detail, created_at from ledger_alarms
-      order by created_at desc limit ${limit}`.execute(db);
-  return rows.map((r) => ({
-    id: String(r.id),
-    kind: r.kind,
-    witness: r.witness,
-    treeSize: r.tree_size === null ? null : Number(r.tree_size),
-    detail: r.detail ?? '',
-    createdAt: new Date(r.created_at).toISOString(),
-  }));
 }
 
 /**

@@ -71,6 +71,7 @@ const Alarm = Type.Object({
     Type.Literal('proof_rejected'),
     Type.Literal('root_mismatch'),
     Type.Literal('invalid_cosignature'),
+    Type.Literal('witness_refused_fork'),
   ]),
   witness: Type.String(),
   treeSize: Size,

@@ -25,7 +25,13 @@ export class LedgerService {
     log: FastifyBaseLogger,
     private readonly metrics: LedgerMetrics,
   ) {
-    this.witnesses = new WitnessClient({ db, witnesses: config.witnesses, log, metrics });
+    this.witnesses = new WitnessClient({
+      db,
+      witnesses: config.witnesses,
+      log,
+      metrics,
+      logKey: parseVerifierKey(key.verifierKey),
+    });
     // Receipts rest only on checkpoints with the configured k of n cosignatures.
     setReceiptPolicy(db, {
       quorum: config.quorum,

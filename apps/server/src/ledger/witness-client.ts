@@ -1,6 +1,8 @@
 import {
   encodeBase64,
   isLedgerError,
+  openNote,
+  parseCheckpoint,
   parseVerifierKey,
   splitNote,
   type Verifier,
@@ -20,6 +22,9 @@ interface Witness {
   verifier: Verifier;
 }
 
+/** How often a witness's fork evidence (GET <url>/alarms) is read. */
+const ALARMS_PULL_MS = 5_000;
+
 /** What a fork alarm says a witness did (ledger_alarms.kind). */
 export type AlarmKind =
   /** It has cosigned a size beyond any checkpoint this log signed. */
@@ -29,7 +34,12 @@ export type AlarmKind =
   /** It holds a checkpoint of our size with another root (409 on equal sizes). */
   | 'root_mismatch'
   /** It answered with a cosignature by its key that does not verify over our checkpoint. */
-  | 'invalid_cosignature';
+  | 'invalid_cosignature'
+  /**
+   * It refused a checkpoint the log's key signed that is not in this log's own record (a
+   * Goodtrace witness's GET /alarms): someone holding the key showed it another history.
+   */
+  | 'witness_refused_fork';
 
 /** A witness holds another history of the log than ours; raised once per contradiction. */
 export class ForkAlarm extends Error {
@@ -59,6 +69,9 @@ export class WitnessClient {
   #round: Promise<unknown> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** Evidence already looked at (witness + signed note), and when each witness was last asked. */
+  readonly #evidenceSeen = new Set<string>();
+  readonly #alarmsPulledAt = new Map<string, number>();
 
   constructor(
     private readonly opts: {
@@ -66,6 +79,8 @@ export class WitnessClient {
       witnesses: WitnessConfig[];
       log: FastifyBaseLogger;
       metrics: LedgerMetrics;
+      /** The log's own key: a witness's fork evidence counts only if this key signed it. */
+      logKey?: Verifier;
       intervalMs?: number;
       timeoutMs?: number;
     },
@@ -93,7 +108,7 @@ export class WitnessClient {
 
   async #run(): Promise<void> {
     while (!this.#stopping) {
-      await this.syncAll();
+      await this.syncAll({ throttleAlarms: true });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.opts.intervalMs ?? 1_000);
         this.#wake = () => {
@@ -104,14 +119,17 @@ export class WitnessClient {
     }
   }
 
-  /** Brings every witness up to the latest checkpoint; returns the names that cosigned it. */
-  syncAll(): Promise<string[]> {
-    const round = this.#round.then(() => this.#syncAllNow());
+  /**
+   * Brings every witness up to the latest checkpoint and reads its fork evidence (the
+   * background loop only every few seconds); returns the names that cosigned it.
+   */
+  syncAll(opts: { throttleAlarms?: boolean } = {}): Promise<string[]> {
+    const round = this.#round.then(() => this.#syncAllNow(opts.throttleAlarms ?? false));
     this.#round = round.catch(() => {});
     return round;
   }
 
-  async #syncAllNow(): Promise<string[]> {
+  async #syncAllNow(throttleAlarms: boolean): Promise<string[]> {
     const ok: string[] = [];
     for (const w of this.witnesses) {
       try {
@@ -123,8 +141,62 @@ export class WitnessClient {
         }
         await this.#recordError(w, (err as Error).message);
       }
+      await this.#pullAlarms(w, throttleAlarms);
     }
     return ok;
+  }
+
+  /**
+   * Reads a witness's fork evidence (GET <url>/alarms, a Goodtrace witness's extension to
+   * C2SP tlog-witness; other witnesses answer 404 and are left alone) and raises an alarm for
+   * each checkpoint in it that the log's key signed but the log never recorded — a view of
+   * the log someone showed the witness behind this server's back. Our own checkpoints in it
+   * (a genuine checkpoint replayed with a bad proof) are not forks.
+   */
+  async #pullAlarms(w: Witness, throttle: boolean): Promise<void> {
+    const logKey = this.opts.logKey;
+    if (!logKey) return;
+    // Evidence changes rarely: the loop, which runs every second, asks every few seconds.
+    const now = Date.now();
+    if (throttle && now - (this.#alarmsPulledAt.get(w.name) ?? 0) < ALARMS_PULL_MS) return;
+    this.#alarmsPulledAt.set(w.name, now);
+    let items: { kind?: unknown; refused?: unknown; held?: unknown }[];
+    try {
+      const res = await fetch(`${w.url}/alarms`, {
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+      if (!res.ok) return;
+      const body = (await res.json()) as { items?: unknown };
+      if (!Array.isArray(body.items)) return;
+      items = body.items;
+    } catch {
+      return;
+    }
+    for (const item of items) {
+      for (const note of [item.refused, item.held]) {
+        const seen = `${w.name}\n${note}`;
+        if (typeof note !== 'string' || note === '' || this.#evidenceSeen.has(seen)) continue;
+        let checkpoint: ReturnType<typeof parseCheckpoint>;
+        try {
+          checkpoint = parseCheckpoint(openNote(note, [logKey]).text);
+        } catch {
+          continue; // not signed by our key: no evidence against this log
+        }
+        const ours = await this.opts.db
+          .selectFrom('ledger_checkpoints')
+          .select('root_hash')
+          .where('tree_size', '=', String(checkpoint.size))
+          .executeTakeFirst();
+        this.#evidenceSeen.add(seen);
+        if (ours && Buffer.from(ours.root_hash).equals(Buffer.from(checkpoint.rootHash))) continue;
+        await this.#raise(
+          w,
+          'witness_refused_fork',
+          checkpoint.size,
+          `witness ${w.name} refused a checkpoint of size ${checkpoint.size} signed with the log's key that is not in the log's record (${String(item.kind)}): someone holding the key showed it another history`,
+        );
+      }
+    }
   }
 
   async #sync(w: Witness, attempt = 0): Promise<boolean> {
@@ -267,6 +339,12 @@ export class WitnessClient {
    * again every round) and throws it, so the witness counts as failed.
    */
   async #alarm(w: Witness, kind: AlarmKind, treeSize: number, detail: string): Promise<never> {
+    await this.#raise(w, kind, treeSize, detail);
+    throw new ForkAlarm(kind, detail);
+  }
+
+  /** Records, counts and logs a fork alarm the first time it is met. */
+  async #raise(w: Witness, kind: AlarmKind, treeSize: number, detail: string): Promise<void> {
     const raised = await this.opts.db
       .insertInto('ledger_alarms')
       .values({
@@ -286,7 +364,6 @@ export class WitnessClient {
         `FORK ALARM: ${detail}`,
       );
     }
-    throw new ForkAlarm(kind, detail);
   }
 
   async #recordError(w: Witness, error: string) {

@@ -27,9 +27,25 @@ export class Refusal extends Error {
     message: string,
     /** For 409: the size of the latest checkpoint cosigned for that origin. */
     readonly size?: number,
+    /**
+     * Set when the checkpoint carries a valid signature of the log's key and contradicts the
+     * one cosigned: evidence that the log shows different histories (see witness-alarms.ts).
+     */
+    readonly conflict?: Conflict,
   ) {
     super(message);
   }
+}
+
+/** A validly signed checkpoint that contradicts the one the witness cosigned. */
+export interface Conflict {
+  /** same_size_other_root proves a fork (two signed trees of one size); inconsistent_proof
+   *  shows the proof does not connect them: a fork, or a log that built a wrong proof. */
+  kind: 'same_size_other_root' | 'inconsistent_proof';
+  origin: string;
+  size: number;
+  /** The refused checkpoint with the log's verified signature lines. */
+  refused: string;
 }
 
 export interface AddCheckpointRequest {
@@ -125,6 +141,24 @@ export function checkAddCheckpoint(
   }
   const held = stateOf(checkpoint.origin);
   const heldSize = held?.size ?? 0;
+  const signedByLog = `${text}\n${logLines}`;
+  const conflict = (kind: Conflict['kind']): Conflict => ({
+    kind,
+    origin: checkpoint.origin,
+    size: checkpoint.size,
+    refused: signedByLog,
+  });
+  // Checked before the old size: whatever size the sender believes we hold, a second signed
+  // tree of the size we cosigned is a fork.
+  if (held && checkpoint.size === held.size && !equal(held.rootHash, checkpoint.rootHash)) {
+    throw new Refusal(
+      409,
+      'root_mismatch',
+      `a checkpoint of size ${heldSize} with another root than the one cosigned`,
+      heldSize,
+      conflict('same_size_other_root'),
+    );
+  }
   if (old !== heldSize) {
     throw new Refusal(
       409,
@@ -133,7 +167,6 @@ export function checkAddCheckpoint(
       heldSize,
     );
   }
-  const signedByLog = `${text}\n${logLines}`;
   const accepted = { origin: checkpoint.origin, checkpoint, text, signedByLog };
   if (checkpoint.size === 0 && !equal(checkpoint.rootHash, emptyRoot())) {
     throw new Refusal(422, 'bad_empty_root', 'a checkpoint of size 0 must have the empty root');
@@ -144,15 +177,7 @@ export function checkAddCheckpoint(
     return accepted;
   }
   if (old === checkpoint.size) {
-    // held is defined here: old equals the held size, which is not 0.
-    if (!equal(held!.rootHash, checkpoint.rootHash)) {
-      throw new Refusal(
-        409,
-        'root_mismatch',
-        `a checkpoint of size ${old} with another root than the one cosigned`,
-        heldSize,
-      );
-    }
+    // Same size and (checked above) the same root.
     if (proof.length !== 0) throw new Refusal(422, 'bad_proof', 'equal sizes need an empty proof');
     return accepted;
   }
@@ -169,6 +194,8 @@ export function checkAddCheckpoint(
       422,
       'inconsistent',
       `the proof does not show ${checkpoint.size} extends the cosigned ${old}: ${(e as Error).message}`,
+      undefined,
+      conflict('inconsistent_proof'),
     );
   }
   return accepted;

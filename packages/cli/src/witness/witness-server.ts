@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { cosign, encodeBase64, parseSignerKey, type Verifier } from '@goodtrace/ledger';
 import { checkAddCheckpoint, parseAddCheckpoint, Refusal } from './add-checkpoint.js';
+import { AlarmLog } from './witness-alarms.js';
 import { type StateFaults, StateStore } from './witness-state.js';
 
 export interface WitnessOptions {
@@ -25,6 +26,7 @@ export interface RunningWitness {
   verifierKey: string;
   url: string;
   state: StateStore;
+  alarms: AlarmLog;
   close(): Promise<void>;
 }
 
@@ -36,10 +38,21 @@ const MAX_BODY = 64 * 1024;
  * consistent with the last one it cosigned for that origin; GET /state reports what it holds;
  * GET /<hex SHA-256 of the origin>/checkpoint is the spec's monitoring read. Requests are
  * decided one at a time, and the new state is on disk before the cosignature is sent.
+ * A refused checkpoint that the log's key did sign is a fork alarm: an error line, a count in
+ * GET /metrics, and the evidence at GET /alarms (which a Goodtrace server reads and shows its
+ * auditors).
  */
 export async function startWitness(opts: WitnessOptions): Promise<RunningWitness> {
   const signer = parseSignerKey(opts.signerKey);
   const state = await StateStore.open(opts.stateDir, opts.faults ? { faults: opts.faults } : {});
+  let alarms: AlarmLog;
+  try {
+    alarms = await AlarmLog.open(opts.stateDir);
+  } catch (e) {
+    await state.close();
+    throw e;
+  }
+  const counters = { cosigned: 0, refused: new Map<string, number>() };
   const log = opts.log ?? ((entry) => process.stderr.write(`${JSON.stringify(entry)}\n`));
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const byHash = new Map(
@@ -70,6 +83,7 @@ export async function startWitness(opts: WitnessOptions): Promise<RunningWitness
         note: ok.signedByLog + line,
         timestamp,
       });
+      counters.cosigned++;
       log({
         time: new Date().toISOString(),
         level: 'info',
@@ -116,6 +130,18 @@ export async function startWitness(opts: WitnessOptions): Promise<RunningWitness
         return reply(status, text, type);
       } catch (e) {
         if (!(e instanceof Refusal)) throw e;
+        counters.refused.set(e.reason, (counters.refused.get(e.reason) ?? 0) + 1);
+        if (e.conflict) {
+          // The refusal stands even if the evidence could not be written down.
+          await raiseAlarm(e, remote).catch((err) =>
+            log({
+              time: new Date().toISOString(),
+              level: 'error',
+              msg: 'could not record a fork alarm',
+              error: (err as Error).message,
+            }),
+          );
+        }
         log({
           time: new Date().toISOString(),
           level: 'warn',
@@ -130,6 +156,14 @@ export async function startWitness(opts: WitnessOptions): Promise<RunningWitness
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'not allowed\n');
+    if (path === '/alarms') {
+      return reply(
+        200,
+        `${JSON.stringify({ items: alarms.list() }, null, 2)}\n`,
+        'application/json',
+      );
+    }
+    if (path === '/metrics') return reply(200, metricsText(), 'text/plain; version=0.0.4');
     if (path === '/state') {
       return reply(200, `${JSON.stringify(stateView(), null, 2)}\n`, 'application/json');
     }
@@ -138,6 +172,52 @@ export async function startWitness(opts: WitnessOptions): Promise<RunningWitness
     const held = origin === undefined ? undefined : state.get(origin);
     if (held) return reply(200, held.note);
     return reply(404, 'not found\n');
+  }
+
+  /** Keeps the evidence of a refused fork (under the decision lock: `held` is what was held). */
+  function raiseAlarm(e: Refusal, remote: string): Promise<void> {
+    const conflict = e.conflict!;
+    return serialised(async () => {
+      const held = state.get(conflict.origin);
+      const fresh = await alarms.record({
+        ...conflict,
+        at: new Date().toISOString(),
+        heldSize: held?.size ?? 0,
+        held: held?.note ?? '',
+      });
+      if (!fresh) return;
+      log({
+        time: new Date().toISOString(),
+        level: 'error',
+        msg: `FORK ALARM: ${conflict.origin} signed a checkpoint of size ${conflict.size} that contradicts the one of size ${held?.size ?? 0} this witness cosigned (${conflict.kind})`,
+        alarm: conflict.kind,
+        origin: conflict.origin,
+        size: conflict.size,
+        heldSize: held?.size ?? 0,
+        remote,
+      });
+    });
+  }
+
+  /** Prometheus text exposition: a witness is a service its operator monitors too. */
+  function metricsText(): string {
+    const label = (v: string) => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+    const lines = [
+      '# HELP goodtrace_witness_cosigned_total Checkpoints cosigned since start.',
+      '# TYPE goodtrace_witness_cosigned_total counter',
+      `goodtrace_witness_cosigned_total ${counters.cosigned}`,
+      '# HELP goodtrace_witness_refused_total add-checkpoint requests refused since start, by reason.',
+      '# TYPE goodtrace_witness_refused_total counter',
+      ...[...counters.refused].map(
+        ([reason, n]) => `goodtrace_witness_refused_total{reason="${label(reason)}"} ${n}`,
+      ),
+      '# HELP goodtrace_witness_fork_alarms_total Checkpoints signed by a log that contradict the one cosigned, since start.',
+      '# TYPE goodtrace_witness_fork_alarms_total counter',
+      ...[...alarms.counts].map(
+        ([origin, n]) => `goodtrace_witness_fork_alarms_total{origin="${label(origin)}"} ${n}`,
+      ),
+    ];
+    return `${lines.join('\n')}\n`;
   }
 
   const server: Server = createServer((req, res) => {
@@ -168,6 +248,7 @@ export async function startWitness(opts: WitnessOptions): Promise<RunningWitness
     verifierKey: signer.verifierKey,
     url: `http://${host}:${address.port}`,
     state,
+    alarms,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
