@@ -222,7 +222,9 @@ describe('two witness processes beside the server', () => {
     // Asking for a cosignature the checkpoint does not have fails the audit.
     const stranger = generateSignerKey('stranger.test', { type: 0x04 }).verifierKey;
     expect(await audit('3', ['--witness', two.verifierKey, '--witness', stranger])).toBe(1);
-    expect(out.join('\n')).toMatch(/checkpoint_invalid.*quorum|quorum.*checkpoint_invalid|the checkpoint does not verify/);
+    expect(out.join('\n')).toMatch(
+      /checkpoint_invalid.*quorum|quorum.*checkpoint_invalid|the checkpoint does not verify/,
+    );
   });
 
   it('with one witness stopped, newer receipts stay pending under quorum 2; quorum 1 would accept', async () => {
