@@ -5,14 +5,19 @@
 
 import type { Books, DisbursementBooks, ProjectBooks } from './replay.js';
 
-export type AnomalyCode =
-  | 'unconfirmed_disbursement'
-  | 'budget_line_overrun'
-  | 'large_disbursement'
-  | 'round_disbursement'
-  | 'idle_money'
+/** Every anomaly code, in the order reports list them (the console's filter offers these). */
+export const ANOMALY_CODES = [
+  /** No funds.acknowledged 30 days after the disbursement. */
+  'unconfirmed_disbursement',
+  'budget_line_overrun',
+  'large_disbursement',
+  'round_disbursement',
+  'idle_money',
   /** An evidence file whose bytes do not hash to the SHA-256 on the log; only the audit tool, which downloads the files, finds these. */
-  | 'evidence_mismatch';
+  'evidence_mismatch',
+] as const;
+
+export type AnomalyCode = (typeof ANOMALY_CODES)[number];
 
 export interface Anomaly {
   code: AnomalyCode;

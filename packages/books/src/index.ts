@@ -1,4 +1,5 @@
 export {
+  ANOMALY_CODES,
   type Anomaly,
   type AnomalyCode,
   type AnomalyOptions,

@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 /** Exit statuses of every subcommand. */
 export const EXIT = { valid: 0, invalid: 1, usage: 2 } as const;
 
@@ -23,4 +25,18 @@ export interface Command {
   usage: string;
   /** Runs with the arguments after the subcommand's name; resolves to the exit status. */
   run(argv: string[], io: Io): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * A subcommand's arguments: its options (strict: an unknown one is a usage error) and its
+ * positionals. Every subcommand parses this way, so every one refuses the same mistakes alike.
+ */
+export function parseCommandLine<O extends Options>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type LedgerErrorCode, parseVerifierKey } from '@goodtrace/ledger';
-import { type Command, EXIT, type Io, UsageError } from './command.js';
+import { type Command, EXIT, type Io, parseCommandLine, UsageError } from './command.js';
 import { fetchLogDescription, LogFetchError } from './log-trust.js';
 import { type Trust, verifyReceiptDocument } from './verify-receipt.js';
 
@@ -103,16 +102,8 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseCommandLine(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
 async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandLine(argv);
+  const parsed = parseCommandLine(argv, options);
   if (parsed.values.help) {
     io.out(usage);
     return EXIT.valid;

@@ -1,4 +1,10 @@
-import { type Anomaly, type AnomalyCode, type Books, findAnomalies } from '@goodtrace/books';
+import {
+  ANOMALY_CODES,
+  type Anomaly,
+  type AnomalyCode,
+  type Books,
+  findAnomalies,
+} from '@goodtrace/books';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -11,15 +17,6 @@ import { listDisbursements } from '../spending/queries.js';
  * what people need to read: names, titles, purposes.
  */
 
-export const anomalyCodes = [
-  'unconfirmed_disbursement',
-  'budget_line_overrun',
-  'large_disbursement',
-  'round_disbursement',
-  'idle_money',
-  'evidence_mismatch',
-] as const satisfies AnomalyCode[];
-
 const MAX_ANOMALIES = 500;
 
 /** The anomalies of the replayed books (packages/books findAnomalies), filtered, with names. */
@@ -30,7 +27,10 @@ export async function anomalyList(
   now: Date,
 ) {
   const all = findAnomalies(books, { now });
-  const counts = Object.fromEntries(anomalyCodes.map((c) => [c, 0])) as Record<AnomalyCode, number>;
+  const counts = Object.fromEntries(ANOMALY_CODES.map((c) => [c, 0])) as Record<
+    AnomalyCode,
+    number
+  >;
   const matching: Anomaly[] = [];
   for (const a of all) {
     if (filter.orgId && a.orgId !== filter.orgId) continue;

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ANOMALY_CODES } from '@goodtrace/books';
 import { Type } from 'typebox';
 import { requireUser } from '../http/auth.js';
 import { errorResponses, Json, OrgIdParams, Text, Uuid } from '../http/schemas.js';
-import { anomalyCodes, anomalyList, charityBooks } from './console-data.js';
+import { anomalyList, charityBooks } from './console-data.js';
 import {
   answerFinding,
   BODY_MAX,
@@ -54,7 +55,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['audit'],
         summary: 'Anomalies in the books replayed from the log, by code and charity',
         querystring: Type.Object({
-          code: Type.Optional(Type.Union(anomalyCodes.map((c) => Type.Literal(c)))),
+          code: Type.Optional(Type.Union(ANOMALY_CODES.map((c) => Type.Literal(c)))),
           orgId: Type.Optional(Uuid),
         }),
         response: { 200: Json(doc), ...errorResponses },

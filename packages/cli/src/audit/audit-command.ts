@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type Anomaly, checkInvariants, findAnomalies, Replay } from '@goodtrace/books';
 import {
   type Checkpoint,
@@ -12,7 +11,7 @@ import {
   type VerifiedCheckpoint,
   verifyCheckpoint,
 } from '@goodtrace/ledger';
-import { type Command, EXIT, type Io, UsageError } from '../command.js';
+import { type Command, EXIT, type Io, parseCommandLine, UsageError } from '../command.js';
 import { fetchLogDescription, LogFetchError } from '../log-trust.js';
 import { compareWithApi } from './api-compare.js';
 import { checkEvidence, type EvidenceRef } from './evidence.js';
@@ -63,14 +62,6 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseCommandLine(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
 function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < min) {
@@ -98,7 +89,7 @@ const sameList = (a: string[], b: string[]) =>
 
 async function run(argv: string[], io: Io): Promise<number> {
   const started = performance.now();
-  const parsed = parseCommandLine(argv);
+  const parsed = parseCommandLine(argv, options);
   const v = parsed.values;
   if (v.help) {
     io.out(usage);

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { type Command, EXIT, type Io, UsageError } from '../command.js';
+import { type Command, EXIT, type Io, parseCommandLine, UsageError } from '../command.js';
 import {
   DEFAULT_LISTEN,
   DEFAULT_STATE_DIR,
@@ -53,16 +52,8 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseCommandLine(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
 async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandLine(argv);
+  const parsed = parseCommandLine(argv, options);
   if (parsed.values.help) {
     io.out(usage);
     return EXIT.valid;

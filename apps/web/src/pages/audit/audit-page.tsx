@@ -12,9 +12,9 @@ import { text } from '../../validation';
 import { NotFoundPage } from '../not-found-page';
 import { BODY_MAX, FindingCard, TITLE_MAX } from './findings';
 import {
+  ANOMALY_CODES,
   type AnomalyCode,
   type AnomalyList,
-  anomalyCodes,
   type CharityBooks,
   type Finding,
   type LogHealth,
@@ -164,7 +164,7 @@ function AnomaliesCard({
           onChange={(v) => onFilter({ code: v })}
           options={[
             { value: '', label: t('audit.allCodes') },
-            ...anomalyCodes.map((c) => ({
+            ...ANOMALY_CODES.map((c) => ({
               value: c,
               label:
                 load.state === 'done'
@@ -534,7 +534,7 @@ export function AuditPage() {
   const { user } = useSession();
   const [search, setSearch] = useSearchParams();
   const orgId = search.get('org') ?? '';
-  const code = anomalyCodes.includes(search.get('code') as AnomalyCode)
+  const code = ANOMALY_CODES.includes(search.get('code') as AnomalyCode)
     ? (search.get('code') as string)
     : '';
   const disbursementId = search.get('disbursement') ?? '';

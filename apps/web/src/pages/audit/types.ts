@@ -1,3 +1,5 @@
+import type { AnomalyCode, Anomaly as BooksAnomaly } from '@goodtrace/books';
+
 /** The auditor's console's API answers (apps/server/src/audit/, docs/ledger.md). */
 
 export interface WitnessHealth {
@@ -28,24 +30,10 @@ export interface LogHealth {
   alarms: Alarm[];
 }
 
-export const anomalyCodes = [
-  'unconfirmed_disbursement',
-  'budget_line_overrun',
-  'large_disbursement',
-  'round_disbursement',
-  'idle_money',
-  'evidence_mismatch',
-] as const;
-export type AnomalyCode = (typeof anomalyCodes)[number];
+export { ANOMALY_CODES, type AnomalyCode } from '@goodtrace/books';
 
-export interface Anomaly {
-  code: AnomalyCode;
-  index: number;
-  projectId: string;
-  orgId: string;
-  disbursementId?: string;
-  amount?: number;
-  message: string;
+/** An anomaly of packages/books, with the names the console shows beside it. */
+export interface Anomaly extends BooksAnomaly {
   orgName: string | null;
   projectTitle: string | null;
 }
