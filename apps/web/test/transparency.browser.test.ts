@@ -334,7 +334,8 @@ describe('the transparency page', () => {
       opened.push(zh);
       const zhPage = await zh.newPage();
       await zhPage.goto('/transparency');
-      await zhPage.getByText('联署已在你的浏览器中验证').waitFor();
+      // The witness's card; the latest cosigned checkpoint's card says the same once it loads.
+      await zhPage.getByTestId('witness').getByText('联署已在你的浏览器中验证').waitFor();
     } finally {
       for (const c of opened) await c.close();
       await witnessed.app.close();
