@@ -204,14 +204,14 @@ function witnessesVar(env: Env): WitnessConfig[] {
 
 function quorumVar(env: Env, witnesses: WitnessConfig[]): number {
   const n = witnesses.length;
-  const raw = env.LOG_WITNESS_QUORUM;
-  if (raw !== undefined && raw !== '' && /^\d+$/.test(raw) && Number(raw) > n) {
+  const k = intVar(env, 'LOG_WITNESS_QUORUM', n, 0, Number.MAX_SAFE_INTEGER);
+  if (k > n) {
     throw new ConfigError(
       'LOG_WITNESS_QUORUM',
-      `must be between 0 and the ${n} witness(es) of LOG_WITNESSES, got ${raw}`,
+      `must be between 0 and the ${n} witness(es) of LOG_WITNESSES, got ${k}`,
     );
   }
-  return intVar(env, 'LOG_WITNESS_QUORUM', n, 0, n);
+  return k;
 }
 
 function requiredVar(env: Env, name: string, pattern: RegExp, shape: string): string {

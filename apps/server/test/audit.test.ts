@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Io, main } from '@goodtrace/cli';
+import { generateSignerKey } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, startTestApp, type TestApp } from './support/app.js';
 import {
@@ -163,14 +164,12 @@ describe('goodtrace audit against a live server', () => {
     const third = await audit(state);
     expect(third.code, third.out).toBe(0);
     expect(bundleRequests(third)).toEqual([`/log/tile/entries/001.p/${size - 256}`]);
-    if (process.env.AUDIT_TEST_PRINT) console.log(second.out, second.err);
     expect(third.report.tree).toMatchObject({ bundlesCached: 1, bundlesFetched: 1, entries: size });
   });
 
   it('refuses a log key other than the one pinned on the first run', async () => {
     const state = freshState();
     expect((await audit(state)).code).toBe(0);
-    const { generateSignerKey } = await import('@goodtrace/ledger');
     const other = generateSignerKey('test.goodtrace.example/log').verifierKey;
     const r = await audit(state, ['--log-key', other]);
     expect(r.code).toBe(1);
@@ -289,7 +288,6 @@ describe('goodtrace audit against a live server', () => {
       // The books of a mixed history are not replayed: the rewrite is the finding.
       expect(r.report.findings.every((f) => f.kind === 'log')).toBe(true);
       expect(r.out).toContain('✗ consistency: does not extend the checkpoint');
-      if (process.env.AUDIT_TEST_PRINT) console.log(r.out);
       const saved = JSON.parse(
         readFileSync(join(state, 'test.goodtrace.example_log', 'state.json'), 'utf8'),
       );

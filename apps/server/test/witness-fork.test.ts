@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '@goodtrace/cli';
-import { generateSignerKey, hashLeaf, parseSignerKey, verifyReceipt } from '@goodtrace/ledger';
+import { generateSignerKey, hashLeaf, verifyReceipt } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addCheckpoint, TestLog } from '../../../packages/cli/test/witness-log.js';
 import { appendEvent } from '../src/ledger/append-event.js';
@@ -26,7 +26,7 @@ import { drainLog } from './support/money.js';
  */
 const bin = fileURLToPath(new URL('../../../packages/cli/bin/goodtrace.js', import.meta.url));
 const logKey = generateSignerKey(testLogOrigin);
-const logVerifierKey = parseSignerKey(logKey.signerKey).verifierKey;
+const logVerifierKey = logKey.verifierKey;
 const dirs: string[] = [];
 
 interface WitnessProcess {
@@ -221,10 +221,9 @@ describe('two witness processes beside the server', () => {
     expect(out.at(-1)).toBe('CLEAN');
     // Asking for a cosignature the checkpoint does not have fails the audit.
     const stranger = generateSignerKey('stranger.test', { type: 0x04 }).verifierKey;
+    out.length = 0;
     expect(await audit('3', ['--witness', two.verifierKey, '--witness', stranger])).toBe(1);
-    expect(out.join('\n')).toMatch(
-      /checkpoint_invalid.*quorum|quorum.*checkpoint_invalid|the checkpoint does not verify/,
-    );
+    expect(out.join('\n')).toMatch(/2 of the required 3 witness cosignatures verified/);
   });
 
   it('with one witness stopped, newer receipts stay pending under quorum 2; quorum 1 would accept', async () => {

@@ -7,6 +7,7 @@ import {
 } from '@goodtrace/books';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { isUuid } from '../db/uuid.js';
 import { AppError } from '../errors.js';
 import { listDisbursements } from '../spending/queries.js';
 
@@ -70,11 +71,6 @@ async function names(db: Kysely<DB>, items: { orgId: string; projectId: string }
   };
 }
 
-/** Ids on the log are whatever the event said; only a UUID can be looked up. */
-function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-}
-
 /**
  * One charity's books from the log: each published project's raised, refunded, allocated,
  * spent, confirmed and unspent amounts and spending per budget line, and each disbursement
@@ -90,17 +86,18 @@ export async function charityBooks(db: Kysely<DB>, books: Books, orgId: string, 
   const logged = [...books.projects.values()].filter((p) => p.orgId === orgId);
   const projectIds = new Set(logged.map((p) => p.projectId));
   const spending = [...books.disbursements.values()].filter((d) => projectIds.has(d.projectId));
+  // Ids on the log are whatever the event said; only UUIDs can be looked up.
+  const titleIds = logged.map((p) => p.projectId).filter(isUuid);
+  const detailIds = spending.map((d) => d.disbursementId).filter(isUuid);
   const [titles, details] = await Promise.all([
-    logged.length
+    titleIds.length
       ? db
           .selectFrom('projects')
           .select(['id', 'title', 'status'])
-          .where('id', 'in', logged.map((p) => p.projectId).filter(isUuid))
+          .where('id', 'in', titleIds)
           .execute()
       : [],
-    spending.length
-      ? listDisbursements(db, '', now, spending.map((d) => d.disbursementId).filter(isUuid))
-      : [],
+    detailIds.length ? listDisbursements(db, '', now, detailIds) : [],
   ]);
   const project = new Map(titles.map((p) => [p.id, p]));
   const detail = new Map(details.map((d) => [d.id, d]));

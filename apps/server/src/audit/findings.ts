@@ -265,5 +265,3 @@ export async function listFindings(db: Kysely<DB>, filter: FindingFilter = {}, l
       })),
   }));
 }
-
-export type FindingView = Awaited<ReturnType<typeof listFindings>>[number];

@@ -25,11 +25,6 @@ export class LogBooks {
     private readonly batch = BATCH,
   ) {}
 
-  /** How many log entries have been replayed (the next index to read). */
-  get replayed(): number {
-    return this.#next;
-  }
-
   /** Catches up with the stored log, then returns the books through its last entry. */
   async books(): Promise<Books> {
     const run = this.#running.then(() => this.#catchUp());

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { listAlarms } from '../ledger/read.js';
+import { listAlarms, withCosignatures } from '../ledger/read.js';
 
 /**
  * The log's health for the auditor's console: its size and how old its checkpoint is, each
@@ -88,7 +88,7 @@ export async function latestCosignedCheckpoint(db: Kysely<DB>) {
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('ledger_cosignatures')
-      .select(['witness', 'signature_line', 'created_at'])
+      .select(['witness', 'created_at'])
       .where('tree_size', '=', size)
       .orderBy('witness')
       .execute(),
@@ -96,7 +96,7 @@ export async function latestCosignedCheckpoint(db: Kysely<DB>) {
   return {
     treeSize: Number(size),
     signedAt: checkpoint.created_at.toISOString(),
-    note: checkpoint.checkpoint + cosignatures.map((c) => c.signature_line).join(''),
+    note: await withCosignatures(db, Number(size), checkpoint.checkpoint),
     cosignatures: cosignatures.map((c) => ({
       witness: c.witness,
       at: c.created_at.toISOString(),

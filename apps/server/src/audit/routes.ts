@@ -55,7 +55,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['audit'],
         summary: 'Anomalies in the books replayed from the log, by code and charity',
         querystring: Type.Object({
-          code: Type.Optional(Type.Union(ANOMALY_CODES.map((c) => Type.Literal(c)))),
+          code: Type.Optional(Type.Enum(ANOMALY_CODES)),
           orgId: Type.Optional(Uuid),
         }),
         response: { 200: Json(doc), ...errorResponses },

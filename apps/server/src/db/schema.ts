@@ -133,7 +133,7 @@ export interface LedgerWitnessStateTable {
 /** Evidence that a witness holds another history of the log (witness-client.ts). */
 export interface LedgerAlarmsTable {
   id: Generated<string>;
-  /** witness_ahead | proof_rejected | root_mismatch | invalid_cosignature | witness_refused_fork */
+  /** One of ALARM_KINDS (ledger/witness-client.ts). */
   kind: string;
   witness: string;
   /** The size the witness holds that contradicts the log. */

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { type ItemResult, LATER } from '../db/group-commit.js';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
+import { isUuid } from '../db/uuid.js';
 import { appendEvents } from '../ledger/append-event.js';
 import { donationReceivedEvent } from '../ledger/events.js';
 import type { PaymentEvent } from '../payments/provider.js';
@@ -28,15 +29,13 @@ export interface SucceededCallback {
   now: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Whether a success can go in a batch: its donation id, if it names one, has to be a uuid to
  * sit in the batch's uuid[] (anything else fails the cast, which the one-callback path then
  * reports to that caller alone).
  */
 export function batchable(event: PaymentEvent): boolean {
-  return event.kind === 'payment.succeeded' && (!event.donationId || UUID.test(event.donationId));
+  return event.kind === 'payment.succeeded' && (!event.donationId || isUuid(event.donationId));
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   listAlarms,
   listEntries,
 } from './read.js';
+import { ALARM_KINDS } from './witness-client.js';
 
 const Size = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Base64 = Type.String();
@@ -66,13 +67,7 @@ const LogInfo = Type.Object({
 });
 const Alarm = Type.Object({
   id: Type.String(),
-  kind: Type.Union([
-    Type.Literal('witness_ahead'),
-    Type.Literal('proof_rejected'),
-    Type.Literal('root_mismatch'),
-    Type.Literal('invalid_cosignature'),
-    Type.Literal('witness_refused_fork'),
-  ]),
+  kind: Type.Enum(ALARM_KINDS),
   witness: Type.String(),
   treeSize: Size,
   detail: Type.String(),

@@ -25,21 +25,26 @@ interface Witness {
 /** How often a witness's fork evidence (GET <url>/alarms) is read. */
 const ALARMS_PULL_MS = 5_000;
 
-/** What a fork alarm says a witness did (ledger_alarms.kind). */
-export type AlarmKind =
-  /** It has cosigned a size beyond any checkpoint this log signed. */
-  | 'witness_ahead'
-  /** It refused (422) a consistency proof built from our own tree, from the size it holds. */
-  | 'proof_rejected'
-  /** It holds a checkpoint of our size with another root (409 on equal sizes). */
-  | 'root_mismatch'
-  /** It answered with a cosignature by its key that does not verify over our checkpoint. */
-  | 'invalid_cosignature'
-  /**
-   * It refused a checkpoint the log's key signed that is not in this log's own record (a
-   * Goodtrace witness's GET /alarms): someone holding the key showed it another history.
-   */
-  | 'witness_refused_fork';
+/**
+ * What a fork alarm says a witness did (ledger_alarms.kind):
+ * - witness_ahead: it has cosigned a size beyond any checkpoint this log signed;
+ * - proof_rejected: it refused (422) a consistency proof built from our own tree, from the
+ *   size it holds;
+ * - root_mismatch: it holds a checkpoint of our size with another root (409 on equal sizes);
+ * - invalid_cosignature: it answered with a cosignature by its key that does not verify over
+ *   our checkpoint;
+ * - witness_refused_fork: it refused a checkpoint the log's key signed that is not in this
+ *   log's own record (a Goodtrace witness's GET /alarms): someone holding the key showed it
+ *   another history.
+ */
+export const ALARM_KINDS = [
+  'witness_ahead',
+  'proof_rejected',
+  'root_mismatch',
+  'invalid_cosignature',
+  'witness_refused_fork',
+] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
 
 /** A witness holds another history of the log than ours; raised once per contradiction. */
 export class ForkAlarm extends Error {
@@ -80,7 +85,7 @@ export class WitnessClient {
       log: FastifyBaseLogger;
       metrics: LedgerMetrics;
       /** The log's own key: a witness's fork evidence counts only if this key signed it. */
-      logKey?: Verifier;
+      logKey: Verifier;
       intervalMs?: number;
       timeoutMs?: number;
     },
@@ -155,7 +160,6 @@ export class WitnessClient {
    */
   async #pullAlarms(w: Witness, throttle: boolean): Promise<void> {
     const logKey = this.opts.logKey;
-    if (!logKey) return;
     // Evidence changes rarely: the loop, which runs every second, asks every few seconds.
     const now = Date.now();
     if (throttle && now - (this.#alarmsPulledAt.get(w.name) ?? 0) < ALARMS_PULL_MS) return;
@@ -182,13 +186,9 @@ export class WitnessClient {
         } catch {
           continue; // not signed by our key: no evidence against this log
         }
-        const ours = await this.opts.db
-          .selectFrom('ledger_checkpoints')
-          .select('root_hash')
-          .where('tree_size', '=', String(checkpoint.size))
-          .executeTakeFirst();
+        const ours = await this.#ourRoot(checkpoint.size);
         this.#evidenceSeen.add(seen);
-        if (ours && Buffer.from(ours.root_hash).equals(Buffer.from(checkpoint.rootHash))) continue;
+        if (ours && Buffer.from(ours).equals(Buffer.from(checkpoint.rootHash))) continue;
         await this.#raise(
           w,
           'witness_refused_fork',
@@ -236,7 +236,7 @@ export class WitnessClient {
           `witness ${w.name} holds a checkpoint of size ${theirs} with another root than the log's`,
         );
       }
-      if (theirs > size && !(await this.#signedSize(theirs))) {
+      if (theirs > size && !(await this.#ourRoot(theirs))) {
         await this.#alarm(
           w,
           'witness_ahead',
@@ -324,14 +324,14 @@ export class WitnessClient {
       .execute();
   }
 
-  /** True when the log signed a checkpoint of this size (a witness may hold any of them). */
-  async #signedSize(size: number): Promise<boolean> {
+  /** The root of the log's own checkpoint of this size, if it signed one (a witness may hold any). */
+  async #ourRoot(size: number): Promise<Uint8Array | undefined> {
     const row = await this.opts.db
       .selectFrom('ledger_checkpoints')
-      .select('tree_size')
+      .select('root_hash')
       .where('tree_size', '=', String(size))
       .executeTakeFirst();
-    return row !== undefined;
+    return row?.root_hash;
   }
 
   /**

@@ -18,7 +18,7 @@ import { checkEvidence, type EvidenceRef } from './evidence.js';
 import { Fetcher, FetchFailed } from './fetcher.js';
 import { Findings } from './findings.js';
 import { auditLog, type LogAuditResult, type PreviousRun } from './log-audit.js';
-import { formatDuration, Progress } from './progress.js';
+import { Progress } from './progress.js';
 import { printReport, type Report } from './report.js';
 import { type SavedState, StateFolder } from './state.js';
 
@@ -39,7 +39,8 @@ the server's API shows, downloads every evidence file, and lists the anomalies.
   --log-key KEY      the log's verifier key, from a source you trust (default: the server's
                      /log/key, pinned in the state folder on the first run)
   --witness KEY      a witness's verifier key; repeat for each (default: the server's list)
-  --quorum N         how many witnesses must have cosigned (default: all of them)
+  --quorum N         how many witnesses must have cosigned (default: the server's quorum
+                     with the server's keys, else all of them)
   --concurrency N    requests in flight at most (default 16)
   --now TIME         the clock for the anomaly rules (ISO 8601; default: now)
   --skip-api         do not compare with the API
@@ -82,6 +83,8 @@ interface Trust {
   logKey: string;
   witnesses: string[];
   origin: string;
+  /** The server's own k of n, when its keys are taken from it. */
+  quorum?: number;
 }
 
 const sameList = (a: string[], b: string[]) =>
@@ -129,6 +132,8 @@ async function run(argv: string[], io: Io): Promise<number> {
         logKey: log.logKey,
         witnesses: log.witnesses.map((w) => w.verifierKey),
         origin: log.origin,
+        // The server's k-of-n policy, as goodtrace verify --log-url takes it.
+        ...(log.quorum !== undefined ? { quorum: log.quorum } : {}),
       };
     }
   } catch (e) {
@@ -138,7 +143,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     throw e;
   }
-  const quorum = quorumFlag ?? trust.witnesses.length;
+  const quorum = quorumFlag ?? trust.quorum ?? trust.witnesses.length;
   if (quorum > trust.witnesses.length) {
     throw new UsageError(
       `--quorum ${quorum} is more than the ${trust.witnesses.length} witness(es)`,
@@ -382,5 +387,3 @@ export const auditCommand: Command = {
   usage,
   run,
 };
-
-export { formatDuration };
