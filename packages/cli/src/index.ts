@@ -12,3 +12,8 @@ export {
   type Trust,
   verifyReceiptDocument,
 } from './verify-receipt.js';
+export {
+  type RunningWitness,
+  startWitness,
+  type WitnessOptions,
+} from './witness/witness-server.js';
