@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allocateFifo,
   findAnomalies,
   isRoundAmount,
   type LoggedEvent,
@@ -42,16 +43,11 @@ function log() {
       });
     },
     disburse(day: number, id: string, amount: number, budgetLineId = 'l1') {
-      const allocations: { donationId: string; amount: number }[] = [];
-      let left = amount;
-      for (const q of queue) {
-        if (left === 0) break;
-        const take = Math.min(q.remaining, left);
-        if (take === 0) continue;
-        q.remaining -= take;
-        left -= take;
-        allocations.push({ donationId: q.donationId, amount: take });
-      }
+      // The rule the server allocates with; the fixture only consumes what it allocated.
+      const allocations = allocateFifo(queue, amount);
+      if (!allocations) throw new Error(`the fixture disburses ${amount} beyond its donations`);
+      for (const a of allocations)
+        queue.find((q) => q.donationId === a.donationId)!.remaining -= a.amount;
       push(day, 'funds.disbursed', {
         disbursementId: id,
         projectId: 'p1',

@@ -6,6 +6,7 @@
 import {
   type Checkpoint,
   CompactRange,
+  decodeEntryBundle,
   encodeBase64,
   encodeEvent,
   hashAtFromTiles,
@@ -71,20 +72,6 @@ interface Fetched {
 function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, length: number) {
   for (let i = 0; i < length; i++) if (a[aAt + i] !== b[bAt + i]) return false;
   return true;
-}
-
-/** Offsets of each entry's bytes in a bundle: [start0, end0, start1, end1, …]; null if malformed. */
-function entryOffsets(bundle: Uint8Array): number[] | null {
-  const out: number[] = [];
-  let at = 0;
-  while (at < bundle.length) {
-    if (at + 2 > bundle.length) return null;
-    const length = (bundle[at]! << 8) | bundle[at + 1]!;
-    if (at + 2 + length > bundle.length) return null;
-    out.push(at + 2, at + 2 + length);
-    at += 2 + length;
-  }
-  return out;
 }
 
 export async function auditLog(input: LogAuditInput): Promise<LogAuditResult> {
@@ -314,14 +301,13 @@ export async function auditLog(input: LogAuditInput): Promise<LogAuditResult> {
   return result;
 }
 
-/** A bundle's entries as views into it, or null when it is not `width` well-formed entries. */
-function bundleLeaves(bundle: Uint8Array, width: number): (Uint8Array | null)[] | null {
-  const offsets = entryOffsets(bundle);
-  if (!offsets || offsets.length !== width * 2) return null;
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < offsets.length; i += 2)
-    out.push(bundle.subarray(offsets[i]!, offsets[i + 1]!));
-  return out;
+/** A bundle's entries (packages/ledger's decoding), or null when it is not `width` well-formed entries. */
+function bundleLeaves(bundle: Uint8Array, width?: number): Uint8Array[] | null {
+  try {
+    return decodeEntryBundle(bundle, width);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -365,7 +351,7 @@ function comparePartial(
   first: number,
   findings: Findings,
 ) {
-  const kept = bundleLeaves(old, (entryOffsets(old)?.length ?? 0) / 2) ?? [];
+  const kept = bundleLeaves(old) ?? [];
   const changed: number[] = [];
   for (const [i, e] of kept.entries()) {
     const now = entries[i];

@@ -4,12 +4,12 @@ import { get, post, query } from '../../api';
 import { FormError, Notice, SelectField, TextArea, TextField } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import { formatFen } from '../../money';
 import { isStaff, useSession } from '../../session';
 import type { Org, Page } from '../../types';
-import { useLoad } from '../../use-load';
+import { type Load, useLoad } from '../../use-load';
 import { text } from '../../validation';
 import { NotFoundPage } from '../not-found-page';
+import { useMoney } from '../projects/bits';
 import { BODY_MAX, FindingCard, TITLE_MAX } from './findings';
 import {
   ANOMALY_CODES,
@@ -22,11 +22,6 @@ import {
   severities,
 } from './types';
 import './audit.css';
-
-function useMoney() {
-  const { locale } = useI18n();
-  return (fen: number) => formatFen(fen, locale);
-}
 
 /** Seconds as "3 min" / "2 h" / "5 d". */
 function useAge() {
@@ -223,23 +218,22 @@ function AnomaliesCard({
 }
 
 function BooksCard({
-  orgId,
+  load,
+  reload,
   canFile,
   onFileOn,
 }: {
-  orgId: string;
+  load: Load<CharityBooks | null>;
+  reload(): void;
   canFile: boolean;
   onFileOn(disbursementId: string): void;
 }) {
   const { t } = useI18n();
   const money = useMoney();
-  const [load, reload] = useLoad(
-    () => get<CharityBooks>(`/orgs/${orgId}/audit/books`),
-    `books:${orgId}`,
-  );
   if (load.state === 'loading') return <Loading />;
   if (load.state === 'failed') return <LoadFailed error={load.error} retry={reload} />;
   const books = load.data;
+  if (!books) return null;
   return (
     <section className="card panel" aria-labelledby="books-title" data-testid="books">
       <div className="section-head">
@@ -346,31 +340,27 @@ function BooksCard({
 function FileFindingForm({
   orgs,
   orgId,
+  disbursements,
   disbursementId,
   onChange,
   onFiled,
 }: {
   orgs: Org[];
   orgId: string;
+  /** The chosen charity's, from its books (none while they load). */
+  disbursements: CharityBooks['disbursements'];
   disbursementId: string;
   onChange(next: { org?: string; disbursement?: string }): void;
   onFiled(): void;
 }) {
-  const { t, errorMessage, locale } = useI18n();
+  const { t, errorMessage } = useI18n();
+  const money = useMoney();
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
   const [severity, setSeverity] = useState<Severity>('medium');
   const [errors, setErrors] = useState<{ title?: string; body?: string }>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [books] = useLoad(
-    () =>
-      orgId
-        ? get<CharityBooks>(`/orgs/${orgId}/audit/books`)
-        : Promise.resolve<CharityBooks | null>(null),
-    `file-books:${orgId}`,
-  );
-  const disbursements = books.state === 'done' && books.data ? books.data.disbursements : [];
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -426,7 +416,7 @@ function FileFindingForm({
             { value: '', label: t('audit.subjectCharity') },
             ...disbursements.map((d) => ({
               value: d.id,
-              label: `${d.date ?? d.at.slice(0, 10)} · ${formatFen(d.amount, locale)} · ${d.purpose ?? ''}`,
+              label: `${d.date ?? d.at.slice(0, 10)} · ${money(d.amount)} · ${d.purpose ?? ''}`,
             })),
           ]}
         />
@@ -542,6 +532,14 @@ export function AuditPage() {
     () => get<Page<Org>>(`/admin/orgs${query({ status: 'verified', pageSize: 100 })}`),
     'audit-orgs',
   );
+  // One read of the chosen charity's books, for its card and the form's disbursement list.
+  const [books, reloadBooks] = useLoad(
+    () =>
+      orgId
+        ? get<CharityBooks>(`/orgs/${orgId}/audit/books`)
+        : Promise.resolve<CharityBooks | null>(null),
+    `books:${orgId}`,
+  );
   const [round, setRound] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -576,8 +574,8 @@ export function AuditPage() {
       <div className="audit-wide">
         {orgId ? (
           <BooksCard
-            key={orgId}
-            orgId={orgId}
+            load={books}
+            reload={reloadBooks}
             canFile={canFile}
             onFileOn={(id) => {
               update({ disbursement: id });
@@ -596,6 +594,7 @@ export function AuditPage() {
           <FileFindingForm
             orgs={orgList}
             orgId={orgId}
+            disbursements={books.data?.disbursements ?? []}
             disbursementId={disbursementId}
             onChange={(next) => update(next)}
             onFiled={() => {

@@ -4,11 +4,11 @@ import { get, post } from '../../api';
 import { FormError, Notice, TextArea } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useI18n } from '../../i18n';
-import { formatFen } from '../../money';
 import { isStaff, useSession } from '../../session';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { text } from '../../validation';
+import { useMoney } from '../projects/bits';
 import type { Finding } from './types';
 import './audit.css';
 
@@ -25,7 +25,8 @@ export function FindingCard({
   showCharity?: boolean;
   children?: ReactNode;
 }) {
-  const { t, formatDate, locale } = useI18n();
+  const { t, formatDate } = useI18n();
+  const money = useMoney();
   const d = finding.disbursement;
   return (
     <li className="card finding" data-testid="finding" aria-labelledby={`finding-${finding.id}`}>
@@ -46,7 +47,7 @@ export function FindingCard({
         )}
         {d
           ? t('audit.onDisbursement', {
-              amount: formatFen(d.amount, locale),
+              amount: money(d.amount),
               purpose: d.purpose,
               date: d.date,
               project: finding.project?.title ?? '',
