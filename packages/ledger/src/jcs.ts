@@ -226,8 +226,14 @@ export function checkEvent(event: unknown): LedgerEvent {
     throw new LedgerError('invalid_json', 'event must be an object');
   }
   const e = event as Record<string, unknown>;
-  const keys = Object.keys(e).sort();
-  if (keys.join(',') !== 'at,data,type,v') {
+  // Exactly these four own members (no sort and join: this runs for every event appended).
+  if (
+    Object.keys(e).length !== 4 ||
+    !Object.hasOwn(e, 'at') ||
+    !Object.hasOwn(e, 'data') ||
+    !Object.hasOwn(e, 'type') ||
+    !Object.hasOwn(e, 'v')
+  ) {
     throw new LedgerError(
       'invalid_json',
       'event must have exactly the members type, v, at and data',
