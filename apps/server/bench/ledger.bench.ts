@@ -398,6 +398,7 @@ async function sequenced(
   const followed: { ids: string[]; at: number }[] = [];
   let appended = 0;
   let maxBacklog = 0;
+  await sequencer.warmUp();
   const cpu = await startCpu(store, db);
   t0 = performance.now();
   sequencer.start();
@@ -429,6 +430,7 @@ async function sequenced(
   );
   const end = await done;
   await sequencer.stop();
+
   return {
     rate: n / ((end - t0) / 1000),
     cpu: perEvent(cpu(), n),
@@ -524,9 +526,8 @@ async function bench(store: Store): Promise<Figures> {
     // Latency: each followed event's index, then the first checkpoint that covers it.
     const ids = followed.flatMap((f) => f.ids);
     const { rows } = await sql<{ outbox_id: string; idx: string }>`
-      select outbox_id, idx from ledger_entries where outbox_id = any(${ids}::bigint[])`.execute(
-      db,
-    );
+      select id::text as outbox_id, ledger_index_of(id) as idx from unnest(${ids}::bigint[]) id
+      where ledger_index_of(id) is not null`.execute(db);
     const idxOf = new Map(rows.map((r) => [r.outbox_id, Number(r.idx)]));
     const lat: number[] = [];
     for (const f of followed) {
@@ -556,13 +557,8 @@ async function bench(store: Store): Promise<Figures> {
     const root = parseCheckpoint(splitNote(state.checkpoint).text).rootHash;
     const indexes = Array.from({ length: PROOFS }, () => Math.floor(Math.random() * size));
     const leafOf = async (i: number) =>
-      (
-        await db
-          .selectFrom('ledger_entries')
-          .select('leaf')
-          .where('idx', '=', String(i))
-          .executeTakeFirstOrThrow()
-      ).leaf;
+      (await sql<{ leaf: Uint8Array }>`select leaf from ledger_entries(${i}, ${i + 1})`.execute(db))
+        .rows[0]!.leaf;
     for (const i of indexes.slice(0, 50)) await inclusionProof(db, i, size); // warm-up
     const proofTimes: number[] = [];
     for (const [k, i] of indexes.entries()) {
@@ -594,7 +590,7 @@ async function bench(store: Store): Promise<Figures> {
 
     const { rows: sizes } = await sql<{ t: string; s: string }>`
       select relname as t, pg_size_pretty(pg_total_relation_size(oid)) as s from pg_class
-      where relname in ('ledger_entries', 'ledger_tiles', 'ledger_checkpoints', 'ledger_outbox')`.execute(
+      where relname in ('ledger_batches', 'ledger_tiles', 'ledger_checkpoints', 'ledger_outbox')`.execute(
       db,
     );
     return {

@@ -4,6 +4,7 @@ import { fileFinding } from '../src/audit/findings.js';
 import { startDonation } from '../src/donations/create-donation.js';
 import { applyPaymentEvent } from '../src/donations/payment-events.js';
 import { appendEvent } from '../src/ledger/append-event.js';
+import { currentSize } from '../src/ledger/read.js';
 import { signSandboxCallback } from '../src/payments/sandbox.js';
 import { createBeneficiary } from '../src/projects/beneficiaries.js';
 import { createProject, type ProjectInput, publishProject } from '../src/projects/projects.js';
@@ -458,7 +459,7 @@ beforeAll(async () => {
     at: new Date().toISOString(),
     data: {},
   });
-  while (!(await db.selectFrom('ledger_entries').select('idx').executeTakeFirst())) {
+  while ((await currentSize(db)) === 0) {
     await new Promise((r) => setTimeout(r, 10));
   }
 });

@@ -2,6 +2,7 @@ import { findAnomalies, type LoggedEvent, replayBooks } from '@goodtrace/books';
 import { generateSignerKey, openNote, parseVerifierKey } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogBooks } from '../src/audit/log-books.js';
+import { currentSize, readEntries } from '../src/ledger/read.js';
 import { recordDisbursement } from '../src/spending/record-disbursement.js';
 import { Client, createStaff, startTestApp, type TestApp, testLogOrigin } from './support/app.js';
 import {
@@ -61,11 +62,8 @@ afterAll(async () => {
 /** The whole log replayed from scratch, independently of the server's running replay. */
 async function replayFromScratch() {
   await drainLog(t);
-  const rows = await t.database.db
-    .selectFrom('ledger_entries')
-    .select(['idx', 'leaf'])
-    .orderBy('idx')
-    .execute();
+  const db = t.database.db;
+  const rows = await readEntries(db, 0, await currentSize(db));
   return replayBooks(
     rows.map(
       (r): LoggedEvent => ({

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Io, main } from '@goodtrace/cli';
 import { generateSignerKey } from '@goodtrace/ledger';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentSize, readEntries } from '../src/ledger/read.js';
 import { Client, startTestApp, type TestApp } from './support/app.js';
 import {
   beneficiary,
@@ -224,15 +226,21 @@ describe('goodtrace audit against a live server', () => {
 
   it('names exactly the index of a ledger entry deleted from the database', async () => {
     const db = t.database.db;
-    const victim = await db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('event_type', '=', 'donation.received')
-      .orderBy('idx')
-      .offset(1)
-      .limit(1)
-      .executeTakeFirstOrThrow();
-    await db.deleteFrom('ledger_entries').where('idx', '=', victim.idx).execute();
+    const victim = (await readEntries(db, 0, await currentSize(db))).filter(
+      (e) => e.event_type === 'donation.received',
+    )[1];
+    if (!victim) throw new Error('the log has fewer than two donation.received entries');
+    // The outbox row is the entry: delete it, keeping its columns (queued_at as text, to put
+    // back the exact microseconds) to restore it under the same id.
+    const { rows: deleted } = await sql<{
+      id: string;
+      event_type: string;
+      leaf: Uint8Array;
+      queued_at: string;
+    }>`delete from ledger_outbox where id = ${victim.outbox_id}::bigint
+      returning id::text, event_type, leaf, queued_at::text`.execute(db);
+    expect(deleted).toHaveLength(1);
+    const row = deleted[0]!;
     try {
       const r = await audit(freshState());
       expect(r.code).toBe(1);
@@ -244,7 +252,10 @@ describe('goodtrace audit against a live server', () => {
       // Without that event the books differ from the API too (its donation is not replayed).
       expect(r.report.findings.some((f) => f.kind === 'api')).toBe(true);
     } finally {
-      await db.insertInto('ledger_entries').values(victim).execute();
+      await sql`insert into ledger_outbox (id, event_type, leaf, queued_at) overriding system value
+        values (${row.id}::bigint, ${row.event_type}, ${row.leaf}, ${row.queued_at}::timestamptz)`.execute(
+        db,
+      );
     }
   });
 

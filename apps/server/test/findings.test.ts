@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileFinding, textSha256 } from '../src/audit/findings.js';
+import { readEntries } from '../src/ledger/read.js';
 import { Client, createStaff, errorCode, startTestApp, type TestApp } from './support/app.js';
 import {
   beneficiary,
@@ -60,26 +61,30 @@ const finding = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-/** Rows of both tables and events queued or logged, read in one statement (one snapshot). */
+/**
+ * Rows of both tables and events queued or logged (outbox rows are kept for good: each is a
+ * log entry once sequenced), read in one statement (one snapshot).
+ */
 async function counts() {
   const { rows } = await sql<{ findings: string; answers: string; events: string }>`select
       (select count(*) from findings) as findings,
       (select count(*) from finding_answers) as answers,
-      (select count(*) from ledger_outbox) + (select count(*) from ledger_entries) as events`.execute(
-    t.database.db,
-  );
+      (select count(*) from ledger_outbox) as events`.execute(t.database.db);
   const r = rows[0]!;
   return { findings: Number(r.findings), answers: Number(r.answers), events: Number(r.events) };
 }
 
-/** The logged event of an outbox id, once sequenced. */
+/** The logged event of an outbox id, once sequenced: the log's entry at that id's index. */
 async function loggedEvent(outboxId: string) {
   await drainLog(t);
-  const row = await t.database.db
-    .selectFrom('ledger_entries')
-    .select(['leaf', 'event_type'])
-    .where('outbox_id', '=', outboxId)
-    .executeTakeFirstOrThrow();
+  const db = t.database.db;
+  const { rows } = await sql<{ idx: string | null }>`
+    select ledger_index_of(${outboxId}::bigint)::text as idx`.execute(db);
+  const idx = rows[0]?.idx ?? null;
+  if (idx === null) throw new Error(`outbox row ${outboxId} is not on the log`);
+  const [row] = await readEntries(db, Number(idx), Number(idx) + 1);
+  if (row?.outbox_id !== outboxId)
+    throw new Error(`the log's entry ${idx} is not outbox row ${outboxId}`);
   const text = new TextDecoder().decode(row.leaf);
   return { text, event: JSON.parse(text) as { type: string; data: Record<string, unknown> } };
 }

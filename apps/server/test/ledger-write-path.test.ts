@@ -17,6 +17,7 @@ import type { Database } from '../src/db/database.js';
 import { up as addMidNodes } from '../src/db/migrations/2026-11-26-05-tile-mid-nodes.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { appendEvent } from '../src/ledger/append-event.js';
+import { readEntries } from '../src/ledger/read.js';
 import { initLogState, LogStateError, Sequencer } from '../src/ledger/sequencer.js';
 import {
   appendTiles,
@@ -76,7 +77,7 @@ describe('the sequencer write path', () => {
     expect(await drain()).toBe(1000);
 
     const { rows } = await sql<{ leaf: Uint8Array }>`
-      select leaf from ledger_entries order by idx`.execute(database.db);
+      select leaf from ledger_entries(0, 1000)`.execute(database.db);
     const leaves = rows.map((r) => hashLeaf(r.leaf));
     const stored = await readTiles(database.db, tilesForSize(1000));
     for (const t of tilesForSize(1000)) {
@@ -110,9 +111,7 @@ describe('the sequencer write path', () => {
 
   it('proofs from the stored tiles and their mid nodes equal proofs from the leaves, at every size', async () => {
     const leaves = (
-      await sql<{ leaf: Uint8Array }>`select leaf from ledger_entries order by idx`.execute(
-        database.db,
-      )
+      await sql<{ leaf: Uint8Array }>`select leaf from ledger_entries(0, 1000)`.execute(database.db)
     ).rows.map((r) => hashLeaf(r.leaf));
     // From the leaves alone: the reference.
     const fromLeaves = (node: { level: number; index: number }) =>
@@ -156,17 +155,23 @@ describe('the sequencer write path', () => {
     expect(
       await database.db
         .transaction()
-        .execute((tx) => appendTiles(tx, [{ level: 0, index: 3, start: 231, hashes: [hash] }])),
+        .execute((tx) =>
+          appendTiles(tx, [{ level: 0, index: 3, start: 231, data: hash, mid: new Uint8Array(0) }]),
+        ),
     ).toEqual([{ level: 0, index: 3, width: 232, expected: 231 }]);
     expect(
       await database.db
         .transaction()
-        .execute((tx) => appendTiles(tx, [{ level: 0, index: 3, start: 0, hashes: [hash] }])),
+        .execute((tx) =>
+          appendTiles(tx, [{ level: 0, index: 3, start: 0, data: hash, mid: new Uint8Array(0) }]),
+        ),
     ).toEqual([{ level: 0, index: 3, width: 232, expected: 0 }]);
     expect(
       await database.db
         .transaction()
-        .execute((tx) => appendTiles(tx, [{ level: 0, index: 9, start: 5, hashes: [hash] }])),
+        .execute((tx) =>
+          appendTiles(tx, [{ level: 0, index: 9, start: 5, data: hash, mid: new Uint8Array(0) }]),
+        ),
     ).toEqual([{ level: 0, index: 9, width: 0, expected: 5 }]);
   });
 
@@ -180,11 +185,13 @@ describe('the sequencer write path', () => {
     await expect(sequencer.sequenceBatch()).rejects.toThrow(
       'tile 0/3 holds 231 hashes, expected 232',
     );
-    const { rows } = await sql<{ size: string; outbox: string; entries: string }>`
+    const { rows } = await sql<{ size: string; pending: string; placed: string }>`
       select (select tree_size from ledger_state) as size,
-             (select count(*) from ledger_outbox) as outbox,
-             (select count(*) from ledger_entries) as entries`.execute(database.db);
-    expect(rows[0]).toEqual({ size: '1000', outbox: '10', entries: '1000' });
+             (select count(*) from ledger_outbox where ledger_index_of(id) is null) as pending,
+             (select sum(cardinality(outbox_ids)) from ledger_batches) as placed`.execute(
+      database.db,
+    );
+    expect(rows[0]).toEqual({ size: '1000', pending: '10', placed: '1000' });
   });
 });
 
@@ -192,12 +199,7 @@ describe('proofs over cached tiles', () => {
   it('a proof built from cached full tiles equals the one read from the database, and verifies', async () => {
     // Three full level-0 tiles (the test above left the last, partial tile damaged on purpose).
     const size = 3 * TILE_WIDTH;
-    const leaves = await database.db
-      .selectFrom('ledger_entries')
-      .select('leaf')
-      .where('idx', '<', String(size))
-      .orderBy('idx')
-      .execute();
+    const leaves = await readEntries(database.db, 0, size);
     const leafHashes = leaves.map((l) => hashLeaf(l.leaf));
     const root = rootHash(leafHashes);
     for (const index of [0, TILE_WIDTH - 1, TILE_WIDTH, 2 * TILE_WIDTH + 3, size - 1]) {

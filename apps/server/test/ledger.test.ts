@@ -13,8 +13,10 @@ import {
   verifyInclusion,
   verifyReceipt,
 } from '@goodtrace/ledger';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent, appendEvents } from '../src/ledger/append-event.js';
+import { currentSize, readEntries } from '../src/ledger/read.js';
 import {
   Client,
   createStaff,
@@ -41,14 +43,18 @@ const event = (n: number) => ({
   data: { n },
 });
 
+/** Each outbox id's log index, null while it is pending. */
+async function indexesOf(outboxIds: string[]): Promise<Map<string, string | null>> {
+  const { rows } = await sql<{ id: string; idx: string | null }>`
+    select k.id::text as id, ledger_index_of(k.id)::text as idx
+    from unnest(${outboxIds}::bigint[]) as k(id)`.execute(t.database.db);
+  return new Map(rows.map((r) => [r.id, r.idx]));
+}
+
 async function sequenced(outboxIds: string[]): Promise<void> {
   for (let i = 0; i < 500; i++) {
-    const done = await t.database.db
-      .selectFrom('ledger_entries')
-      .select('outbox_id')
-      .where('outbox_id', 'in', outboxIds)
-      .execute();
-    if (done.length === outboxIds.length) return;
+    const indexes = await indexesOf(outboxIds);
+    if ([...indexes.values()].every((idx) => idx !== null)) return;
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('events were not sequenced');
@@ -83,23 +89,28 @@ describe('the transactional outbox', () => {
       .catch(() => {});
     const kept = await db.transaction().execute((tx) => appendEvent(tx, event(-2)));
     await sequenced([kept]);
-    const rows = await db.selectFrom('ledger_entries').select(['outbox_id', 'idx']).execute();
+    const rows = await readEntries(db, 0, await currentSize(db));
     expect(rows.filter((r) => r.outbox_id === kept)).toHaveLength(1);
     expect(rows.filter((r) => r.outbox_id === rolledBack)).toHaveLength(0);
-    expect(await db.selectFrom('ledger_outbox').select('id').execute()).toEqual([]);
+    // The rolled-back row does not exist; every row that does is on the log.
+    const { rows: pending } = await sql`
+      select id from ledger_outbox where ledger_index_of(id) is null`.execute(db);
+    expect(pending).toEqual([]);
+    expect(
+      await db.selectFrom('ledger_outbox').select('id').where('id', '=', rolledBack).execute(),
+    ).toEqual([]);
   });
 
   it('several events appended in one statement keep their order on the log', async () => {
     const events = [event(9001), event(9002), event(9003)];
     const ids = await t.database.db.transaction().execute((tx) => appendEvents(tx, events));
     await sequenced(ids);
-    const rows = await t.database.db
-      .selectFrom('ledger_entries')
-      .select(['idx', 'outbox_id', 'leaf'])
-      .where('outbox_id', 'in', ids)
-      .orderBy('idx')
-      .execute();
+    const rows = (await readEntries(t.database.db, 0, await currentSize(t.database.db))).filter(
+      (r) => ids.includes(r.outbox_id),
+    );
     expect(rows.map((r) => r.outbox_id)).toEqual(ids);
+    // Consecutive indexes, in the order appended.
+    expect(rows.map((r) => Number(r.idx) - Number(rows[0]!.idx))).toEqual([0, 1, 2]);
     expect(rows.map((r) => JSON.parse(Buffer.from(r.leaf).toString()).data.n)).toEqual([
       9001, 9002, 9003,
     ]);

@@ -1,6 +1,7 @@
 import { verifyReceipt } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALLOCATIONS_PER_EVENT } from '../src/ledger/events.js';
+import { currentSize, readEntries } from '../src/ledger/read.js';
 import { errorCode, startTestApp, type TestApp, testLogOrigin } from './support/app.js';
 import {
   beneficiary,
@@ -62,16 +63,13 @@ async function projectPage(projectId: string) {
 
 async function logged(type: string, key: string, value: string) {
   await drainLog(t);
-  const rows = await t.database.db
-    .selectFrom('ledger_entries')
-    .select(['idx', 'leaf'])
-    .orderBy('idx')
-    .execute();
+  const db = t.database.db;
+  const rows = await readEntries(db, 0, await currentSize(db));
   return rows
     .map((r) => ({
       index: Number(r.idx),
       size: r.leaf.length,
-      event: JSON.parse(r.leaf.toString()),
+      event: JSON.parse(new TextDecoder().decode(r.leaf)),
     }))
     .filter((e) => e.event.type === type && e.event.data[key] === value);
 }

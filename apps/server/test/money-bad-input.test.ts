@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentSize, readEntries } from '../src/ledger/read.js';
 import { Client, errorCode, sampleOrg, startTestApp, type TestApp } from './support/app.js';
 import {
   beneficiary,
@@ -518,13 +519,9 @@ describe('bad input to the money API', () => {
       ['Bookshelves', 200_000],
     ]);
     await drainLog(t);
-    const entries = await t.database.db
-      .selectFrom('ledger_entries')
-      .select('leaf')
-      .orderBy('idx')
-      .execute();
+    const entries = await readEntries(t.database.db, 0, await currentSize(t.database.db));
     const changed = entries
-      .map((e) => JSON.parse(e.leaf.toString()))
+      .map((e) => JSON.parse(new TextDecoder().decode(e.leaf)))
       .filter((e) => e.type === 'project.budget_changed' && e.data.projectId === b.project.id);
     expect(changed).toHaveLength(1);
     expect(changed[0].data).toMatchObject({

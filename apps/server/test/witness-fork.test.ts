@@ -9,7 +9,7 @@ import { generateSignerKey, hashLeaf, verifyReceipt } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addCheckpoint, TestLog } from '../../../packages/cli/test/witness-log.js';
 import { appendEvent } from '../src/ledger/append-event.js';
-import { getReceipt } from '../src/ledger/read.js';
+import { currentSize, getReceipt, readEntries } from '../src/ledger/read.js';
 import {
   type Client,
   createStaff,
@@ -129,11 +129,8 @@ async function logEvents(n: number): Promise<string[]> {
 
 /** The log as the database holds it, for building forks that share its history. */
 async function realLog(): Promise<TestLog> {
-  const rows = await t.database.db
-    .selectFrom('ledger_entries')
-    .select('leaf')
-    .orderBy('idx')
-    .execute();
+  const db = t.database.db;
+  const rows = await readEntries(db, 0, await currentSize(db));
   return new TestLog(
     testLogOrigin,
     logKey.signerKey,

@@ -1,6 +1,7 @@
 import { type Books, type LoggedEvent, Replay } from '@goodtrace/books';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { readEntries } from '../ledger/read.js';
 
 /** Entries read per query while catching up. */
 const BATCH = 5000;
@@ -52,13 +53,7 @@ export class LogBooks {
   async #catchUp(): Promise<void> {
     const decoder = new TextDecoder();
     for (;;) {
-      const rows = await this.db
-        .selectFrom('ledger_entries')
-        .select(['idx', 'leaf'])
-        .where('idx', '>=', String(this.#next))
-        .orderBy('idx')
-        .limit(this.batch)
-        .execute();
+      const rows = await readEntries(this.db, this.#next, this.#next + this.batch);
       for (const r of rows) {
         const index = Number(r.idx);
         // Entries are committed with the tree size, in order; a gap would mean a read of a

@@ -1,6 +1,7 @@
 import { checkInvariants, type LoggedEvent, Replay } from '@goodtrace/books';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { readEntries } from '../ledger/read.js';
 import { fen } from '../projects/money.js';
 
 const PAGE = 5000;
@@ -16,13 +17,7 @@ export async function checkBooks(db: Kysely<DB>) {
   const replay = new Replay();
   const decoder = new TextDecoder();
   for (let from = 0; ; from += PAGE) {
-    const rows = await db
-      .selectFrom('ledger_entries')
-      .select(['idx', 'leaf'])
-      .where('idx', '>=', String(from))
-      .where('idx', '<', String(from + PAGE))
-      .orderBy('idx')
-      .execute();
+    const rows = await readEntries(db, from, from + PAGE);
     for (const r of rows) {
       replay.apply({
         index: Number(r.idx),

@@ -192,13 +192,11 @@ async function* donationPages(
       idx: string | null;
     }>`
       select d.id, d.project_id, p.title, d.paid_at, d.amount, d.status, d.refunded_at,
-        d.allocated, d.anonymous, d.display_name, d.recurring_id, e.idx
+        d.allocated, d.anonymous, d.display_name, d.recurring_id,
+        ledger_index_of(d.outbox_id) as idx
       from unnest(${seqs}::bigint[]) with ordinality as k(seq, n)
       cross join lateral (select * from donations where paid_seq = k.seq limit 1) d
       cross join lateral (select title from projects where id = d.project_id limit 1) p
-      left join lateral (
-        select idx from ledger_entries where outbox_id = d.outbox_id limit 1
-      ) e on true
       order by k.n`.execute(db);
     yield rows.map((r) => [
       r.id,
@@ -240,7 +238,8 @@ async function* disbursementPages(
       idx: string | null;
     }>`
       select d.id, d.project_id, p.title, d.paid_on, d.amount, l.label, b.name, b.kind,
-        b.region, d.purpose, ev.evidence, d.acknowledged_at, e.idx
+        b.region, d.purpose, ev.evidence, d.acknowledged_at,
+        ledger_index_of(d.outbox_id) as idx
       from unnest(${ids}::uuid[]) with ordinality as k(id, n)
       cross join lateral (select * from disbursements where id = k.id limit 1) d
       cross join lateral (select title from projects where id = d.project_id limit 1) p
@@ -254,9 +253,6 @@ async function* disbursementPages(
         select coalesce(string_agg(sha256, ' ' order by position), '') as evidence
         from disbursement_evidence where disbursement_id = d.id
       ) ev
-      left join lateral (
-        select idx from ledger_entries where outbox_id = d.outbox_id limit 1
-      ) e on true
       order by k.n`.execute(db);
     yield rows.map((r) => [
       r.id,

@@ -76,16 +76,18 @@ export interface LedgerOutboxTable {
   event_type: string;
   leaf: Uint8Array;
   queued_at: Generated<Date>;
-  /** SHA-256(0x00 ‖ leaf), computed by the database (a generated column). */
-  leaf_hash: Generated<Uint8Array>;
 }
 
-export interface LedgerEntriesTable {
-  idx: string;
-  outbox_id: string;
-  event_type: string;
-  leaf: Uint8Array;
-  queued_at: Timestamp;
+/**
+ * One sequencer batch: log entries first_idx, first_idx + 1, … are the outbox rows with these
+ * ids, in this order (an outbox row is its log entry). last_id is the largest outbox id the
+ * batch settled. Read entries through the SQL functions ledger_entries(from, to) and
+ * ledger_index_of(outbox_id) (migration 2026-11-27-08).
+ */
+export interface LedgerBatchesTable {
+  first_idx: Int8;
+  last_id: Int8;
+  outbox_ids: string[];
   sequenced_at: Timestamp;
 }
 
@@ -107,6 +109,15 @@ export interface LedgerStateTable {
   root_hash: Uint8Array;
   checkpoint: string;
   updated_at: Timestamp;
+  /** Every outbox id up to this one is on the log, or never committed. */
+  sequenced_through: Int8Default;
+  /** Every transaction that drew an outbox id up to this one has ended. */
+  settled_through: Int8Default;
+  /** The epochs up to this one have no transaction left. */
+  epoch_closed: Int8Default;
+  /** The open round: the epoch to close, and the last id drawn before it was closed. */
+  round_epoch: ColumnType<string | null, string | null | undefined, string | null>;
+  round_horizon: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LedgerCheckpointsTable {
@@ -353,7 +364,7 @@ export interface DB {
   org_invitations: OrgInvitationsTable;
   org_reviews: OrgReviewsTable;
   ledger_outbox: LedgerOutboxTable;
-  ledger_entries: LedgerEntriesTable;
+  ledger_batches: LedgerBatchesTable;
   ledger_tiles: LedgerTilesTable;
   ledger_state: LedgerStateTable;
   ledger_checkpoints: LedgerCheckpointsTable;

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { hashLeaf } from '@goodtrace/ledger';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { Email, errorResponses, Json, Pagination, Text, Uuid } from '../http/schemas.js';
@@ -164,7 +165,7 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .selectFrom('donations as d')
         .innerJoin('projects as p', 'p.id', 'd.project_id')
         .innerJoin('orgs as o', 'o.id', 'd.org_id')
-        .leftJoin('ledger_entries as e', 'e.outbox_id', 'd.outbox_id')
+        .leftJoin('ledger_outbox as e', 'e.id', 'd.outbox_id')
         .select([
           'd.id',
           'd.amount',
@@ -175,7 +176,7 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'd.provider',
           'p.title',
           'o.name as org_name',
-          'e.idx',
+          sql<string | null>`ledger_index_of(d.outbox_id)`.as('idx'),
           'e.leaf',
         ])
         .where('d.id', '=', request.params.donationId)
@@ -192,7 +193,8 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         paidAt: d.paid_at!,
         displayName: d.anonymous ? null : d.display_name,
         logIndex: d.idx === null ? null : Number(d.idx),
-        leafHashHex: d.leaf ? Buffer.from(hashLeaf(d.leaf)).toString('hex') : null,
+        leafHashHex:
+          d.idx !== null && d.leaf ? Buffer.from(hashLeaf(d.leaf)).toString('hex') : null,
         checkpointSize: d.idx === null ? null : size,
         receiptUrl: `${request.protocol}://${request.host}/receipts/${d.id}`,
         testMoney: d.provider === 'sandbox',

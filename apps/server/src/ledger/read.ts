@@ -24,13 +24,31 @@ export async function currentSize(db: Kysely<DB>): Promise<number> {
 }
 
 export async function getEntry(db: Kysely<DB>, index: number) {
-  const row = await db
-    .selectFrom('ledger_entries')
-    .select(['idx', 'outbox_id', 'leaf', 'queued_at', 'sequenced_at'])
-    .where('idx', '=', String(index))
-    .executeTakeFirst();
+  const [row] = await readEntries(db, index, index + 1);
   if (!row) throw new AppError('not_found', `No log entry ${index} yet.`);
   return entryView(row);
+}
+
+/** A log entry as stored: the outbox row, placed at its index by a sequencer batch. */
+export interface EntryRow {
+  idx: string;
+  outbox_id: string;
+  event_type: string;
+  leaf: Uint8Array;
+  queued_at: Date;
+  sequenced_at: Date;
+}
+
+/**
+ * The log's entries from ≤ index < to, oldest first (the SQL function ledger_entries of
+ * migration 2026-11-27-08: the outbox rows in the order the sequencer batches placed them).
+ */
+export async function readEntries(db: Kysely<DB>, from: number, to: number): Promise<EntryRow[]> {
+  if (to <= from) return [];
+  const { rows } = await sql<EntryRow>`${PREPARED}
+    select idx::text, outbox_id::text, event_type, leaf, queued_at, sequenced_at
+    from ledger_entries(${String(from)}::bigint, ${String(to)}::bigint)`.execute(db);
+  return rows;
 }
 
 function entryView(row: { idx: string; leaf: Uint8Array; queued_at: Date; sequenced_at: Date }) {
@@ -45,14 +63,7 @@ function entryView(row: { idx: string; leaf: Uint8Array; queued_at: Date; sequen
 
 /** Entries from index `from` on, oldest first, at most `limit`. */
 export async function listEntries(db: Kysely<DB>, from: number, limit: number) {
-  const rows = await db
-    .selectFrom('ledger_entries')
-    .select(['idx', 'leaf', 'queued_at', 'sequenced_at'])
-    .where('idx', '>=', String(from))
-    .orderBy('idx')
-    .limit(limit)
-    .execute();
-  return rows.map(entryView);
+  return (await readEntries(db, from, from + limit)).map(entryView);
 }
 
 /** A signed checkpoint followed by the witnesses' cosignature lines collected for it. */
@@ -145,17 +156,18 @@ export async function getReceipt(
   outboxId: string,
   policy: ReceiptPolicy = receiptPolicy(db),
 ): Promise<ReceiptLookup> {
-  // Outbox first: the sequencer moves a row from the outbox to the entries in one commit,
-  // so a row no longer in the outbox is certainly in the entries (the other order could
-  // miss it in both while the move commits between the two reads).
-  const queued = await db
-    .selectFrom('ledger_outbox')
-    .select('id')
-    .where('id', '=', outboxId)
-    .executeTakeFirst();
-  if (queued) return { status: 'pending' };
   const receipt = (await receiptsFor(db, [outboxId], policy)).get(outboxId);
-  if (!receipt) throw new AppError('not_found', `No log event ${outboxId}.`);
+  if (receipt === undefined) {
+    // Not on the log: queued if its outbox row exists (rows are kept for good, so this order
+    // cannot miss an event that the sequencer takes in between).
+    const queued = await db
+      .selectFrom('ledger_outbox')
+      .select('id')
+      .where('id', '=', outboxId)
+      .executeTakeFirst();
+    if (queued) return { status: 'pending' };
+    throw new AppError('not_found', `No log event ${outboxId}.`);
+  }
   if (receipt === 'pending') return { status: 'pending' };
   return { status: 'complete', receipt };
 }
@@ -188,8 +200,9 @@ async function receiptsFor(
   policy: ReceiptPolicy,
 ): Promise<Map<string, Receipt | 'pending'>> {
   if (ids.length === 0) return new Map();
-  // One statement, so one snapshot: every entry found is inside the tree size read with it
-  // (the sequencer commits entries and size together).
+  // One statement, so one snapshot: every index found is inside the tree size read with it
+  // (the sequencer commits a batch and the size together; ledger_index_of is STABLE, so it
+  // reads with the statement's snapshot).
   // A prepared statement (the ids as one array, whatever their number): receipts are read for
   // every trace and receipt page.
   const { rows: entries } = await sql<{
@@ -199,15 +212,17 @@ async function receiptsFor(
     tree_size: string;
     cosigned: string | null;
   }>`${PREPARED}
-    select e.outbox_id, e.idx, e.leaf, s.tree_size,
+    select o.id::text as outbox_id, i.idx::text as idx, o.leaf, s.tree_size,
       -- Newest first along the primary key (tree_size, witness): stops at the first with quorum.
       (select c.tree_size from ledger_cosignatures c
         where c.witness = any(${policy.witnesses}::text[])
         group by c.tree_size having count(*) >= ${Math.max(policy.quorum, 1)}::int
         order by c.tree_size desc limit 1) as cosigned
-    from ledger_entries e
+    from unnest(${ids}::bigint[]) as k(id)
+    cross join lateral (select ledger_index_of(k.id) as idx) i
+    join ledger_outbox o on o.id = k.id
     join ledger_state s on s.id = 1
-    where e.outbox_id = any(${ids}::bigint[])`.execute(db);
+    where i.idx is not null`.execute(db);
   if (entries.length === 0) return new Map();
   const current = Number(entries[0]!.tree_size);
   const cosigned = entries[0]!.cosigned === null ? 0 : Number(entries[0]!.cosigned);

@@ -11,6 +11,7 @@ import {
   getReceipt,
   listAlarms,
   listEntries,
+  readEntries,
 } from './read.js';
 import { ALARM_KINDS } from './witness-client.js';
 
@@ -119,13 +120,7 @@ export const tlogRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let body: Uint8Array | undefined;
       if (tile.level === -1) {
         const first = tile.index * TILE_WIDTH;
-        const rows = await app.db
-          .selectFrom('ledger_entries')
-          .select('leaf')
-          .where('idx', '>=', String(first))
-          .where('idx', '<', String(first + tile.width))
-          .orderBy('idx')
-          .execute();
+        const rows = await readEntries(app.db, first, first + tile.width);
         if (rows.length === tile.width) body = encodeEntryBundle(rows.map((r) => r.leaf));
       } else {
         const row = await app.db

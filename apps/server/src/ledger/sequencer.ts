@@ -1,33 +1,16 @@
-import { CompactRange, emptyRoot, formatCheckpoint, signNote } from '@goodtrace/ledger';
+import { CompactRange, emptyRoot } from '@goodtrace/ledger';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
+import { queuedTimes, signCheckpoint } from './extend-tree.js';
 import type { LogKey } from './signer-key.js';
-import { appendTiles, groupTileWrites } from './tile-store.js';
+import { appendTiles } from './tile-store.js';
+import { TreeThread } from './tree-thread.js';
 
-// Any fixed 64-bit number; names the sequencer's advisory lock in pg_locks.
-const SEQUENCER_LOCK = 0x6f6f_6474_7261;
-
-/**
- * The outbox is a queue: every sequenced row is deleted, and a dead row keeps its place in
- * the table and its index until VACUUM reclaims it. PGlite runs no autovacuum at all, and a
- * PostgreSQL server may have it off or lagging, so the sequencer vacuums the outbox itself
- * after this many rows; otherwise taking the oldest rows walks past every row ever deleted and
- * the append rate falls as the log grows. (docs/PERFORMANCE.md has the figures.)
- */
-const OUTBOX_VACUUM_EVERY = 50_000;
-
-/** Bytes per entry in the take statement's packed answer: queued_at (int8 µs) ‖ leaf hash. */
-const PACKED_ENTRY = 8 + 32;
-/** PostgreSQL's timestamp epoch, 2000-01-01T00:00:00Z, in Unix milliseconds. */
-const PG_EPOCH_MS = 946_684_800_000;
-
-/** The log's checkpoint for a tree of `size` leaves with this root, signed with its key. */
-function signCheckpoint(key: LogKey, size: number, rootHash: Uint8Array): string {
-  return signNote(formatCheckpoint({ origin: key.origin, size, rootHash }), [key.signerKey]);
-}
+/** The first key of the epoch locks (migration 2026-11-27-08), to name their holders. */
+const EPOCH_LOCK_CLASS = 0x6774_6570;
 
 export class LogStateError extends Error {
   override name = 'LogStateError';
@@ -84,6 +67,11 @@ export interface SequencerOptions {
   key: LogKey;
   batchSize: number;
   pollMs: number;
+  /**
+   * How long a transaction that appended and is still open may hold the log back before the
+   * sequencer names it in a warning (default 5 s).
+   */
+  heldWarningMs?: number;
   log: FastifyBaseLogger;
   metrics: LedgerMetrics;
   /** Called after each committed batch with the new tree size. */
@@ -91,42 +79,49 @@ export interface SequencerOptions {
 }
 
 /**
- * The write path of the log, as a short pipeline in ONE transaction per batch (group commit),
- * in two statements between BEGIN and COMMIT:
+ * The write path of the log: ONE transaction per batch (group commit), two statements between
+ * BEGIN and COMMIT:
  *
- *   1. lock   pg_try_advisory_xact_lock: one sequencer at a time per database; the state row is
- *             also read FOR UPDATE, so even two sequencers that both got here would serialize.
- *      take   delete up to batchSize outbox rows (oldest first) and insert them as log entries
- *             numbered from the current tree size: the leaves never leave SQL, and what comes
- *             back is one row (each entry's queued_at and leaf hash, packed).
- *             The ids are taken first (`= any(array(…))`), so the plan is one index lookup per
- *             row whatever the statistics say: `id in (subquery)` was planned as a nested loop
- *             over the whole outbox once VACUUM had recorded it nearly empty, and a backlog
- *             of 800,000 rows then took minutes per batch.
- *      extend (here) append the leaf hashes to the compact range kept in the state row, and
- *             collect the completed nodes that tiles store (tree levels 0, 8, 16, …); sign the
- *             checkpoint for the new size.
+ *   1. take   ledger_take_batch (migration 2026-11-27-08, where the protocol is explained):
+ *             the sequencer's advisory lock (one sequencer at a time per database) and the state
+ *             row FOR UPDATE; the open round of epochs closed if no transaction still holds one,
+ *             and the next opened; the settled outbox rows after the last sequenced one taken in
+ *             id order, and recorded as ONE ledger_batches row numbered from the tree size. The
+ *             rows stay where they are: an outbox row is the log entry. What comes back is one
+ *             row: the state, and each entry's queued_at and leaf hash, packed.
+ *      extend (extend-tree.ts, on the tree thread) append the leaf hashes to the compact
+ *             range kept in the state row, and collect the completed nodes that tiles store
+ *             (tree levels 0, 8, 16, …); sign the checkpoint for the new size.
  *   2. tiles  grow each touched tile by exactly the new hashes, in SQL, without reading the
  *             tiles back (checked to be contiguous: a tile that does not hold exactly the
  *             hashes before the new ones fails the batch);
  *      sign   and store the checkpoint and the new tree head.
  *   commit    all of the above, or none of it.
  *
- * A crash anywhere before the commit rolls everything back: the outbox rows are still there
- * and the next batch (after a restart) sequences them again, the same way, so an event gets
- * exactly one index and no index is used twice. A crash after the commit loses nothing.
- * Checkpoints carry no timestamp and Ed25519 is deterministic, so a redone batch signs the
- * very same checkpoint.
+ * A crash anywhere before the commit rolls everything back: the state row still says where the
+ * log stopped, and the next batch (after a restart) takes the same rows again, the same way, so
+ * an event gets exactly one index and no index is used twice. A crash after the commit loses
+ * nothing. Checkpoints carry no timestamp and Ed25519 is deterministic, so a redone batch signs
+ * the very same checkpoint.
  */
 export class Sequencer {
   #stopping = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #idleSince = Date.now();
-  #sinceVacuum = 0;
-  #vacuum: Promise<void> | undefined;
+  /** The epoch a running transaction holds, and since when, while that keeps the log waiting. */
+  #held: { epoch: string; since: number; named: boolean } | undefined;
 
-  constructor(private readonly opts: SequencerOptions) {}
+  readonly #tree: TreeThread;
+
+  constructor(private readonly opts: SequencerOptions) {
+    this.#tree = new TreeThread(opts.key);
+  }
+
+  /** Starts the tree thread and waits for it, so that the first batch does not. */
+  async warmUp(): Promise<void> {
+    await this.#tree.warmUp();
+  }
 
   start(): void {
     this.#loop ??= this.#run();
@@ -136,7 +131,7 @@ export class Sequencer {
     this.#stopping = true;
     this.#wake?.();
     await this.#loop;
-    await this.#vacuum;
+    await this.#tree.close();
   }
 
   /** Look at the outbox now rather than at the next poll. */
@@ -165,21 +160,6 @@ export class Sequencer {
       }
       if (sequenced > 0) {
         this.#idleSince = Date.now();
-        this.#sinceVacuum += sequenced;
-        if (this.#sinceVacuum >= OUTBOX_VACUUM_EVERY && !this.#vacuum) {
-          this.#sinceVacuum = 0;
-          // Beside the sequencing, not in its way: VACUUM takes no lock that inserts, deletes
-          // or the next batch wait for. It cannot run inside a transaction, and needs none.
-          this.#vacuum = sql`vacuum ledger_outbox`
-            .execute(this.opts.db)
-            .then(
-              () => {},
-              (err) => log.warn({ err }, 'could not vacuum ledger_outbox'),
-            )
-            .finally(() => {
-              this.#vacuum = undefined;
-            });
-        }
         if (sequenced === batchSize) {
           // Draining a backlog: let HTTP and timers run between batches. On PGlite the
           // database shares this thread and its replies never leave the microtask queue, so
@@ -194,15 +174,41 @@ export class Sequencer {
     }
   }
 
-  /** Whether the outbox holds a row; by the primary key, not a scan over dead rows. */
+  /** Whether an outbox id was drawn beyond the last one sequenced: one row, no scan. */
   async #hasWork(): Promise<boolean> {
-    const row = await this.opts.db
-      .selectFrom('ledger_outbox')
-      .select('id')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    const { rows } = await sql<{ work: boolean }>`${PREPARED}
+      select coalesce(pg_sequence_last_value(pg_get_serial_sequence('ledger_outbox', 'id')::regclass), 0)
+        > sequenced_through as work
+      from ledger_state where id = 1`.execute(this.opts.db);
+    return rows[0]?.work ?? false;
+  }
+
+  /**
+   * A transaction that appended and stays open keeps its epoch, and the log waits for it: the
+   * rows after it are not settled until it ends. Say so, naming the backends, once it has
+   * lasted a while.
+   */
+  async #noteHeld(epoch: string | null): Promise<void> {
+    if (epoch === null) {
+      if (this.#held?.named) this.opts.log.info('the log is moving again');
+      this.#held = undefined;
+      return;
+    }
+    if (this.#held?.epoch !== epoch) this.#held = { epoch, since: Date.now(), named: false };
+    const held = this.#held;
+    if (held.named || Date.now() - held.since < (this.opts.heldWarningMs ?? 5_000)) return;
+    held.named = true;
+    const { rows } = await sql<{ pid: number; state: string | null; xact_start: Date | null }>`
+      select l.pid, a.state, a.xact_start from pg_locks l
+      left join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.classid = ${EPOCH_LOCK_CLASS}
+        and l.objid = (${epoch}::bigint % 2147483648) and l.objsubid = 2 and l.granted`.execute(
+      this.opts.db,
+    );
+    this.opts.log.warn(
+      { epoch, backends: rows },
+      'the log is waiting for transactions that appended events and are still open',
+    );
   }
 
   #sleep(ms: number): Promise<void> {
@@ -218,97 +224,50 @@ export class Sequencer {
     });
   }
 
-  /** Sequences one batch; returns how many entries it added (0 if none, or another sequencer is active). */
+  /**
+   * Sequences one batch; returns how many entries it added: 0 if none were settled (nothing new,
+   * or a transaction that appended is still open), or another sequencer is active.
+   */
   async sequenceBatch(): Promise<number> {
-    const { db, key, batchSize, metrics } = this.opts;
+    const { db, batchSize, metrics } = this.opts;
+    let held: string | null = null;
     const result = await db.transaction().execute(async (tx) => {
-      // lock + take, in ONE statement: the advisory lock; only if it was granted, the state row
-      // FOR UPDATE; then the oldest outbox rows deleted and inserted as entries numbered from the
-      // tree size, in id order. One row comes back, whatever the batch size: the state, and per
-      // entry in index order its queued_at (timestamptz_send: int8 µs since 2000-01-01) and its
-      // leaf hash (computed by the database when the row was appended), packed in one bytea.
-      // Before, every entry came back as a row with its whole leaf, hex-encoded, to be parsed
-      // and hashed here: in the bench this thread was the bottleneck (docs/PERFORMANCE.md).
-      //
-      // The statement's snapshot is taken before the lock is granted, so it may predate the
-      // commit of the batch that held the lock just before. That is still exact: FOR UPDATE
-      // returns the newest committed state row (READ COMMITTED re-reads an updated row), and an
-      // outbox row that batch deleted is skipped by this DELETE, so it is neither taken twice
-      // nor numbered from a stale size. Later statements take fresh snapshots.
       const { rows } = await sql<{
         ok: boolean;
         tree_size: string | null;
         compact_range: Uint8Array | null;
         n: number;
-        inserted: number;
         packed: Uint8Array | null;
-      }>`${PREPARED}
-        with lock as materialized (
-          select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as ok
-        ), state as materialized (
-          select tree_size, compact_range from ledger_state
-          where id = 1 and (select ok from lock)
-          for update
-        ), batch as (
-          delete from ledger_outbox
-          where id = any(array(select id from ledger_outbox order by id limit ${batchSize}))
-            and exists (select from state)
-          returning id, event_type, leaf, queued_at, leaf_hash
-        ), entries as (
-          insert into ledger_entries (idx, outbox_id, event_type, leaf, queued_at, sequenced_at)
-          select (select tree_size from state) + row_number() over (order by id) - 1,
-            id, event_type, leaf, queued_at, clock_timestamp()
-          from batch
-          returning idx
-        )
-        select (select ok from lock) as ok,
-          (select tree_size from state) as tree_size,
-          (select compact_range from state) as compact_range,
-          (select count(*)::int from entries) as inserted,
-          count(*)::int as n,
-          string_agg(timestamptz_send(queued_at) || leaf_hash, ''::bytea order by id) as packed
-        from batch`.execute(tx);
+        held_epoch: string | null;
+      }>`${PREPARED} select * from ledger_take_batch(${batchSize})`.execute(tx);
       const row = rows[0];
       if (!row?.ok) return undefined;
-      const { tree_size, compact_range, n, inserted, packed } = row;
+      const { tree_size, compact_range, n, packed } = row;
+      held = row.held_epoch;
       if (tree_size === null || compact_range === null) {
         throw new LogStateError('the log has no state row: initLogState was not run');
       }
       if (n === 0) return undefined;
-      if (inserted !== n || !packed || packed.length !== n * PACKED_ENTRY) {
-        throw new LogStateError(
-          `a batch of ${n} outbox rows gave ${inserted} entries and ${packed?.length} bytes`,
-        );
-      }
-      const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
-      const leafHashes: Uint8Array[] = new Array(n);
-      const queued: number[] = new Array(n);
-      for (let i = 0, at = 0; i < n; i++, at += PACKED_ENTRY) {
-        queued[i] = Number(view.getBigInt64(at)) / 1000 + PG_EPOCH_MS;
-        leafHashes[i] = packed.subarray(at + 8, at + PACKED_ENTRY);
-      }
-
-      const range = CompactRange.fromBytes(new Uint8Array(compact_range));
-      const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
-      range.append(leafHashes, (level, index, hash) => {
-        // Tiles store tree levels 0, 8, 16, … and, beside them, 4, 12, 20, … (tile-store.ts).
-        if (level % 4 === 0) nodes.push({ level, index, hash });
-      });
-      const size = range.size;
-      const root = range.root();
-      const checkpoint = signCheckpoint(key, size, root);
+      if (!packed) throw new LogStateError(`a batch of ${n} outbox rows came back empty`);
+      const queued = queuedTimes(packed, n);
+      // The hashing and the signature, on the tree thread; this thread only waits for them.
+      const { size, root, range, checkpoint, writes } = await this.#tree.extend(
+        compact_range,
+        packed,
+        n,
+      );
       const now = new Date();
 
       // The tiles, the checkpoint and the new tree head, in one statement.
       const mismatched = await appendTiles(
         tx,
-        groupTileWrites(nodes),
+        writes,
         sql`signed as (
           insert into ledger_checkpoints (tree_size, root_hash, checkpoint, created_at)
           values (${String(size)}, ${root}, ${checkpoint}, ${now})
         ), head as (
           update ledger_state
-          set tree_size = ${String(size)}, compact_range = ${range.toBytes()}, root_hash = ${root},
+          set tree_size = ${String(size)}, compact_range = ${range}, root_hash = ${root},
               checkpoint = ${checkpoint}, updated_at = ${now}
           where id = 1
         )`,
@@ -321,6 +280,7 @@ export class Sequencer {
       }
       return { size, queued };
     });
+    await this.#noteHeld(held);
     if (!result) return 0;
     // Committed: the batch is durable (as durable as the store) and visible.
     const done = Date.now();

@@ -182,9 +182,10 @@ export interface TileWrite {
   index: number;
   /** Position of the first new hash in the tile (the tile's width before this append). */
   start: number;
-  hashes: Uint8Array[];
-  /** The tile's mid nodes (tree level 8·level + 4) this append completed, in order. */
-  mid?: Uint8Array[];
+  /** The new hashes, concatenated (32 bytes each). */
+  data: Uint8Array;
+  /** The tile's mid nodes (tree level 8·level + 4) this append completed, concatenated. */
+  mid: Uint8Array;
 }
 
 /**
@@ -194,7 +195,7 @@ export interface TileWrite {
 export function groupTileWrites(
   nodes: { level: number; index: number; hash: Uint8Array }[],
 ): TileWrite[] {
-  const writes = new Map<string, TileWrite>();
+  const writes = new Map<string, { w: TileWrite; hashes: Uint8Array[]; mid: Uint8Array[] }>();
   for (const n of nodes) {
     const level = Math.floor(n.level / 8);
     const isMid = n.level % 8 === 4;
@@ -205,17 +206,31 @@ export function groupTileWrites(
     if (isMid) {
       // The base hash that completes a mid node comes before it, in the same append.
       if (!w) throw new Error(`mid node ${n.level}/${n.index} without its tile's hashes`);
-      w.mid ??= [];
       w.mid.push(n.hash);
       continue;
     }
     if (!w) {
-      w = { level, index: tileIndex, start: n.index % TILE_WIDTH, hashes: [] };
+      const empty = new Uint8Array(0);
+      w = {
+        w: { level, index: tileIndex, start: n.index % TILE_WIDTH, data: empty, mid: empty },
+        hashes: [],
+        mid: [],
+      };
       writes.set(key, w);
     }
     w.hashes.push(n.hash);
   }
-  return [...writes.values()];
+  return [...writes.values()].map(({ w, hashes, mid }) => ({
+    ...w,
+    data: concatHashes(hashes),
+    mid: concatHashes(mid),
+  }));
+}
+
+function concatHashes(hashes: Uint8Array[]): Uint8Array {
+  const data = new Uint8Array(hashes.length * HASH);
+  for (const [i, h] of hashes.entries()) data.set(h, i * HASH);
+  return data;
 }
 
 /** A tile that did not hold exactly the hashes before `start` when an append wanted to grow it. */
@@ -242,11 +257,6 @@ export async function appendTiles(
   writes: TileWrite[],
   alongside?: RawBuilder<unknown>,
 ): Promise<TileMismatch[]> {
-  const concat = (hashes: Uint8Array[] = []) => {
-    const data = new Uint8Array(hashes.length * HASH);
-    for (const [i, h] of hashes.entries()) data.set(h, i * HASH);
-    return data;
-  };
   const fresh = writes.filter((w) => w.start === 0);
   const grow = writes.filter((w) => w.start > 0);
   const parts: RawBuilder<unknown>[] = [];
@@ -254,7 +264,7 @@ export async function appendTiles(
   if (fresh.length > 0) {
     parts.push(sql`inserted as (
       insert into ledger_tiles (level, idx, data, mid)
-      values ${sql.join(fresh.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${concat(w.hashes)}::bytea, ${concat(w.mid)}::bytea)`))}
+      values ${sql.join(fresh.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${w.data}::bytea, ${w.mid}::bytea)`))}
       on conflict (level, idx) do nothing
       returning level, idx)`);
     done.push(sql`select level, idx from inserted`);
@@ -262,7 +272,7 @@ export async function appendTiles(
   if (grow.length > 0) {
     parts.push(sql`grown as (
       update ledger_tiles t set data = t.data || v.data, mid = t.mid || v.mid
-      from (values ${sql.join(grow.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${w.start}::int, ${concat(w.hashes)}::bytea, ${concat(w.mid)}::bytea)`))})
+      from (values ${sql.join(grow.map((w) => sql`(${w.level}::smallint, ${String(w.index)}::bigint, ${w.start}::int, ${w.data}::bytea, ${w.mid}::bytea)`))})
         as v(level, idx, start, data, mid)
       where t.level = v.level and t.idx = v.idx and length(t.data) = v.start * ${HASH}
       returning t.level, t.idx)`);

@@ -188,8 +188,12 @@ export async function getProject(db: Kysely<DB>, projectId: string, now: Date) {
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('project_events as pe')
-      .leftJoin('ledger_entries as e', 'e.outbox_id', 'pe.outbox_id')
-      .select(['pe.outbox_id', 'pe.event_type', 'pe.at', 'e.idx'])
+      .select([
+        'pe.outbox_id',
+        'pe.event_type',
+        'pe.at',
+        sql<string | null>`ledger_index_of(pe.outbox_id)`.as('idx'),
+      ])
       .where('pe.project_id', '=', projectId)
       .orderBy('pe.outbox_id', 'desc')
       .limit(200)

@@ -11,11 +11,13 @@ import {
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
 import type { DB } from '../../src/db/schema.js';
+import { readEntries } from '../../src/ledger/read.js';
 
 /** Checks shared by the fault tests: the log as stored, and checkpoints as served. */
 
 export interface StoredLog {
   entries: { idx: number; outboxId: string; leaf: Uint8Array }[];
+  /** Outbox rows not (yet) on the log, by id. */
   outbox: string[];
   /** Every checkpoint the log stored, by size. */
   checkpoints: { size: number; note: string }[];
@@ -23,12 +25,10 @@ export interface StoredLog {
 }
 
 export async function readLog(db: Kysely<DB>): Promise<StoredLog> {
-  const entries = await db
-    .selectFrom('ledger_entries')
-    .select(['idx', 'outbox_id', 'leaf'])
-    .orderBy('idx')
-    .execute();
+  // Every row ever appended (rows are kept: an outbox row on the log is its entry).
   const outbox = await db.selectFrom('ledger_outbox').select('id').orderBy('id').execute();
+  const entries = await readEntries(db, 0, Number.MAX_SAFE_INTEGER);
+  const onLog = new Set(entries.map((e) => e.outbox_id));
   const checkpoints = await db
     .selectFrom('ledger_checkpoints')
     .select(['tree_size', 'checkpoint'])
@@ -45,7 +45,7 @@ export async function readLog(db: Kysely<DB>): Promise<StoredLog> {
       outboxId: e.outbox_id,
       leaf: new Uint8Array(e.leaf),
     })),
-    outbox: outbox.map((o) => o.id),
+    outbox: outbox.map((o) => o.id).filter((id) => !onLog.has(id)),
     checkpoints: checkpoints.map((c) => ({ size: Number(c.tree_size), note: c.checkpoint })),
     state: { size: Number(state.tree_size), checkpoint: state.checkpoint },
   };
@@ -53,7 +53,7 @@ export async function readLog(db: Kysely<DB>): Promise<StoredLog> {
 
 /**
  * The log is well formed: indexes 0..size-1 with no gap and none twice, each outbox id
- * sequenced once, and every given signed checkpoint (stored or served) verifies with the
+ * sequenced once and in id order, and every given signed checkpoint (stored or served) verifies with the
  * log's key and commits to exactly the stored entries up to its size (roots recomputed
  * from the leaves, independently of the server's tiles).
  */
@@ -62,6 +62,15 @@ export function expectWellFormedLog(log: StoredLog, verifierKey: string, notes: 
   expect(entries.map((e) => e.idx)).toEqual(entries.map((_, i) => i));
   expect(entries.length).toBe(log.state.size);
   expect(new Set(entries.map((e) => e.outboxId)).size).toBe(entries.length);
+  // The log takes outbox rows in id order (migration 2026-11-27-08): a later index never holds
+  // an earlier id, so an event that depends on another's commit comes after it.
+  const outOfOrder = entries.filter(
+    (e, i) => i > 0 && BigInt(e.outboxId) <= BigInt(entries[i - 1]!.outboxId),
+  );
+  expect(
+    outOfOrder.map((e) => e.idx),
+    'entries whose outbox id is not above the one before',
+  ).toEqual([]);
 
   const verifier = parseVerifierKey(verifierKey);
   const bySize = new Map<number, string>();

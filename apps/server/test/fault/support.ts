@@ -1,5 +1,5 @@
 import type { LedgerEvent } from '@goodtrace/ledger';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
 import { appendEvent } from '../../src/ledger/append-event.js';
 import { consistencyProof } from '../../src/ledger/tile-store.js';
@@ -41,9 +41,13 @@ export async function until(what: string, check: () => Promise<boolean>): Promis
 
 /** Until the sequencer(s) emptied the outbox. */
 export function drained(db: Kysely<DB>): Promise<void> {
-  return until('the outbox is empty', async () => {
-    const row = await db.selectFrom('ledger_outbox').select('id').limit(1).executeTakeFirst();
-    return row === undefined;
+  // Rows stay in the outbox once on the log: drained when every row is within the tree size.
+  return until('every outbox row is on the log', async () => {
+    const { rows } = await sql<{ pending: string }>`
+      select (select count(*) from ledger_outbox) - (select tree_size from ledger_state) as pending`.execute(
+      db,
+    );
+    return Number(rows[0]!.pending) === 0;
   });
 }
 
