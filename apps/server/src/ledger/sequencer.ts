@@ -124,6 +124,9 @@ export class Sequencer {
   }
 
   start(): void {
+    // The tree thread loads while the server finishes starting, not on the first batch. A thread
+    // that cannot start fails that batch, which is logged and retried.
+    this.#tree.warmUp().catch(() => {});
     this.#loop ??= this.#run();
   }
 
