@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * The log stores each leaf once (docs/ledger.md "Write path", docs/PERFORMANCE.md sixth round).
+ * The log stores each leaf once (docs/ledger.md "Epochs", docs/PERFORMANCE.md "Sixth round").
  * Frozen: add a new migration to change this.
  *
  * Until now the sequencer moved every event: DELETE from the outbox, INSERT into
