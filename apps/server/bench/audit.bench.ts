@@ -47,6 +47,7 @@ import {
   fundsAcknowledgedEvent,
   fundsDisbursedEvents,
 } from '../src/ledger/events.js';
+import { currentSize, pendingEvents } from '../src/ledger/read.js';
 import { startServerProcesses } from './server-processes.js';
 
 setCryptoProvider(nodeCryptoProvider());
@@ -367,13 +368,7 @@ async function build(): Promise<void> {
         .execute();
     }
     say('audit bench: waiting for the sequencer to put every event on the log…');
-    for (;;) {
-      // Outbox rows are kept for good: the pending ones are those beyond the last id sequenced.
-      const { rows } = await sql<{ n: string; size: string }>`
-        select (select count(*) from ledger_outbox
-                where id > (select sequenced_through from ledger_state where id = 1)) as n,
-               (select tree_size from ledger_state where id = 1) as size`.execute(db);
-      if (Number(rows[0]!.n) === 0 && Number(rows[0]!.size) >= target) break;
+    while ((await pendingEvents(db)) > 0 || (await currentSize(db)) < target) {
       await new Promise((r) => setTimeout(r, 200));
     }
     say(

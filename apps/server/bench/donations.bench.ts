@@ -48,6 +48,7 @@ import { type Database, openDatabase } from '../src/db/database.js';
 import type { DB } from '../src/db/schema.js';
 import { accessToken } from '../src/donations/donor-secret.js';
 import { donationReceivedEvent } from '../src/ledger/events.js';
+import { pendingEvents } from '../src/ledger/read.js';
 import type { LoadJob, LoadResult } from './donations-load.js';
 import { findWrk, runWrk, WRK_THREADS } from './donations-wrk.js';
 import { type ServerProcesses, startServerProcesses } from './server-processes.js';
@@ -394,21 +395,9 @@ async function bulkLoad(db: Kysely<DB>, p: { id: string; orgId: string }, run: s
 
 class Rollback extends Error {}
 
-/**
- * Events queued and not yet on the log. Outbox rows are kept for good; the sequencer takes
- * them in id order, so the pending ones are those beyond the last id it sequenced (an index
- * range, not a scan of the whole outbox: this is polled while the load runs).
- */
-async function pendingCount(db: Kysely<DB>) {
-  const { rows } = await sql<{ n: string }>`
-    select count(*) as n from ledger_outbox
-    where id > (select sequenced_through from ledger_state where id = 1)`.execute(db);
-  return Number(rows[0]!.n);
-}
-
 async function drain(db: Kysely<DB>, timeoutMs = 600_000) {
   const t0 = performance.now();
-  while ((await pendingCount(db)) > 0) {
+  while ((await pendingEvents(db)) > 0) {
     if (performance.now() - t0 > timeoutMs) throw new Error('the outbox did not drain');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -530,7 +519,7 @@ async function bench(store: Store): Promise<Figures> {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        maxBacklog = Math.max(maxBacklog, await pendingCount(db));
+        maxBacklog = Math.max(maxBacklog, await pendingEvents(db));
         await new Promise((r) => setTimeout(r, 250));
       }
     })();

@@ -52,7 +52,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import type { DB } from '../src/db/schema.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { appendEvent, appendEvents } from '../src/ledger/append-event.js';
-import { getInclusionProof } from '../src/ledger/read.js';
+import { getInclusionProof, readEntries } from '../src/ledger/read.js';
 import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
 import { inclusionProof } from '../src/ledger/tile-store.js';
 
@@ -526,8 +526,9 @@ async function bench(store: Store): Promise<Figures> {
     // Latency: each followed event's index, then the first checkpoint that covers it.
     const ids = followed.flatMap((f) => f.ids);
     const { rows } = await sql<{ outbox_id: string; idx: string }>`
-      select id::text as outbox_id, ledger_index_of(id) as idx from unnest(${ids}::bigint[]) id
-      where ledger_index_of(id) is not null`.execute(db);
+      select * from (
+        select id::text as outbox_id, ledger_index_of(id) as idx from unnest(${ids}::bigint[]) id
+      ) i where idx is not null`.execute(db);
     const idxOf = new Map(rows.map((r) => [r.outbox_id, Number(r.idx)]));
     const lat: number[] = [];
     for (const f of followed) {
@@ -556,9 +557,7 @@ async function bench(store: Store): Promise<Figures> {
     const size = Number(state.tree_size);
     const root = parseCheckpoint(splitNote(state.checkpoint).text).rootHash;
     const indexes = Array.from({ length: PROOFS }, () => Math.floor(Math.random() * size));
-    const leafOf = async (i: number) =>
-      (await sql<{ leaf: Uint8Array }>`select leaf from ledger_entries(${i}, ${i + 1})`.execute(db))
-        .rows[0]!.leaf;
+    const leafOf = async (i: number) => (await readEntries(db, i, i + 1))[0]!.leaf;
     for (const i of indexes.slice(0, 50)) await inclusionProof(db, i, size); // warm-up
     const proofTimes: number[] = [];
     for (const [k, i] of indexes.entries()) {

@@ -29,6 +29,18 @@ export async function getEntry(db: Kysely<DB>, index: number) {
   return entryView(row);
 }
 
+/**
+ * Events committed and not yet on the log. Outbox rows are kept for good and the sequencer
+ * takes them in id order, so the pending ones are those beyond the last id it sequenced (ids up
+ * to it are on the log or never committed): an index range, cheap enough to poll under load.
+ */
+export async function pendingEvents(db: Kysely<DB>): Promise<number> {
+  const { rows } = await sql<{ n: string }>`
+    select count(*) as n from ledger_outbox
+    where id > (select sequenced_through from ledger_state where id = 1)`.execute(db);
+  return Number(rows[0]!.n);
+}
+
 /** A log entry as stored: the outbox row, placed at its index by a sequencer batch. */
 export interface EntryRow {
   idx: string;

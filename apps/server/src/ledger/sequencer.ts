@@ -1,6 +1,7 @@
 import { CompactRange, emptyRoot } from '@goodtrace/ledger';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
+import { EPOCH_LOCK_CLASS } from '../db/migrations/2026-11-27-08-ledger-store-once.js';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
@@ -8,9 +9,6 @@ import { queuedTimes, signCheckpoint } from './extend-tree.js';
 import type { LogKey } from './signer-key.js';
 import { appendTiles } from './tile-store.js';
 import { TreeThread } from './tree-thread.js';
-
-/** The first key of the epoch locks (migration 2026-11-27-08), to name their holders. */
-const EPOCH_LOCK_CLASS = 0x6774_6570;
 
 export class LogStateError extends Error {
   override name = 'LogStateError';

@@ -1,26 +1,7 @@
-/**
- * The server process of the crash test: the real app (buildApp(loadConfig(env)), its real
- * store, its sequencer and HTTP routes) listening on 127.0.0.1, plus FAULT_APPENDERS clients
- * appending as fast as they can. Run with
- *   node --conditions=@goodtrace/source --import tsx test/fault/crash-worker.ts
- *
- * The appenders live IN this process because PGlite is in-process and single-process by
- * design: nothing outside the server can write to its folder while it runs. (On PostgreSQL
- * the same harness is used, for symmetry.) Each appender commits one event per transaction,
- * carrying a unique client sequence number, and prints `ack <outboxId> <seq>` only after the
- * commit returned: an acknowledged append is one the server promised to keep.
- *
- * stdout lines (a pipe, so process.stdout.write is synchronous on Linux):
- *   listening <url>        the app is up
- *   ack <outboxId> <seq>   a committed append
- *   fail <seq> <code>      an append that failed (none is expected)
- *   drained <treeSize>     FAULT_DRAIN: the outbox is empty
- * SIGTERM stops the appenders, closes the app and exits 0. SIGKILL is the point.
- */
-import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { appendEvent } from '../../src/ledger/append-event.js';
+import { pendingEvents } from '../../src/ledger/read.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,15 +45,7 @@ async function appender(loop: number): Promise<void> {
 const loops = Array.from({ length: appenders }, (_, i) => appender(i));
 
 if (process.env.FAULT_DRAIN === '1') {
-  for (;;) {
-    // Rows stay in the outbox once on the log: the pending ones are those beyond the tree size.
-    const { rows } = await sql<{ n: string }>`
-      select (select count(*) from ledger_outbox) - (select tree_size from ledger_state) as n`.execute(
-      app.db,
-    );
-    if (Number(rows[0]!.n) === 0) break;
-    await sleep(20);
-  }
+  while ((await pendingEvents(app.db)) > 0) await sleep(20);
   const { size } = await app.ledger.servedCheckpoint();
   say(`drained ${size}`);
 }

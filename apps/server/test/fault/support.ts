@@ -1,7 +1,8 @@
 import type { LedgerEvent } from '@goodtrace/ledger';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
 import { appendEvent } from '../../src/ledger/append-event.js';
+import { pendingEvents } from '../../src/ledger/read.js';
 import { consistencyProof } from '../../src/ledger/tile-store.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,14 +42,7 @@ export async function until(what: string, check: () => Promise<boolean>): Promis
 
 /** Until the sequencer(s) emptied the outbox. */
 export function drained(db: Kysely<DB>): Promise<void> {
-  // Rows stay in the outbox once on the log: drained when every row is within the tree size.
-  return until('every outbox row is on the log', async () => {
-    const { rows } = await sql<{ pending: string }>`
-      select (select count(*) from ledger_outbox) - (select tree_size from ledger_state) as pending`.execute(
-      db,
-    );
-    return Number(rows[0]!.pending) === 0;
-  });
+  return until('every outbox row is on the log', async () => (await pendingEvents(db)) === 0);
 }
 
 /** A consistency proof computed from the stored tiles. */

@@ -10,6 +10,7 @@ import {
   shardOf,
 } from '../../src/donations/donor-secret.js';
 import { applyPaymentEvent, creditDonation } from '../../src/donations/payment-events.js';
+import { pendingEvents } from '../../src/ledger/read.js';
 import type { PaymentEventKind } from '../../src/payments/provider.js';
 import { type SandboxCallbackEvent, signSandboxCallback } from '../../src/payments/sandbox.js';
 import { FUND_SHARDS } from '../../src/projects/money.js';
@@ -137,11 +138,7 @@ export async function beneficiary(client: Client, orgId: string, kind = 'school'
  */
 export async function drainLog(t: TestApp) {
   for (let i = 0; i < 400; i++) {
-    const { rows } = await sql<{ pending: boolean }>`select exists (
-        select from ledger_outbox o where ledger_index_of(o.id) is null) as pending`.execute(
-      t.database.db,
-    );
-    if (!rows[0]!.pending) return;
+    if ((await pendingEvents(t.database.db)) === 0) return;
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the log did not drain');

@@ -33,7 +33,7 @@ import { type Kysely, sql } from 'kysely';
 /** The sequencer's advisory lock (apps/server/src/ledger/sequencer.ts): one batch at a time. */
 const SEQUENCER_LOCK = 0x6f6f_6474_7261;
 /** The first key of the epoch locks; the second is the epoch modulo 2^31. */
-const EPOCH_LOCK_CLASS = 0x6774_6570; // "gtep"
+export const EPOCH_LOCK_CLASS = 0x6774_6570; // "gtep"
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create sequence ledger_epoch_seq as bigint`.execute(db);
