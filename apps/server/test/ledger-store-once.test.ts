@@ -5,11 +5,12 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.js';
 import * as storeOnce from '../src/db/migrations/2026-11-27-08-ledger-store-once.js';
+import * as takeUnsorted from '../src/db/migrations/2026-11-27-09-ledger-take-unsorted.js';
 import type { DB } from '../src/db/schema.js';
 import { AppError } from '../src/errors.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { appendEvent } from '../src/ledger/append-event.js';
-import { extendTree, signCheckpoint } from '../src/ledger/extend-tree.js';
+import { extendTree, packBatch, signCheckpoint } from '../src/ledger/extend-tree.js';
 import { currentSize, getReceipt, readEntries } from '../src/ledger/read.js';
 import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
 import { appendTiles } from '../src/ledger/tile-store.js';
@@ -200,8 +201,10 @@ async function writeOldLog(db: Kysely<DB>, batches: string[][]): Promise<void> {
         select leaf_hash, queued_at from moved order by array_position(${ids}::bigint[], id)`.execute(
         tx,
       );
-      const packed = new Uint8Array(rows.length * 40);
-      for (const [i, r] of rows.entries()) packed.set(r.leaf_hash, i * 40 + 8);
+      const packed = packBatch(
+        rows.map((r) => r.leaf_hash),
+        rows.map((r) => r.queued_at.getTime()),
+      );
       const ext = extendTree(key, state.compact_range, packed, rows.length);
       expect(await appendTiles(tx, ext.writes)).toEqual([]);
       await tx
@@ -231,6 +234,7 @@ describe('migration 2026-11-27-08 on a log written before it', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     // Back to the schema before it, then a log as the old sequencer left it.
+    await takeUnsorted.down(database.db);
     await storeOnce.down(database.db);
   });
   afterAll(() => database.close());
@@ -265,6 +269,7 @@ describe('migration 2026-11-27-08 on a log written before it', () => {
     );
 
     await storeOnce.up(database.db);
+    await takeUnsorted.up(database.db);
 
     // Every entry where it was, by index and by outbox id.
     const entries = await readEntries(database.db, 0, 10);
@@ -319,6 +324,7 @@ describe('migration 2026-11-27-08 on a log written before it', () => {
     expect(state.checkpoint).toBe(signCheckpoint(key, 13, root));
 
     // And back: the migration's down step gives the entries table the same rows.
+    await takeUnsorted.down(database.db);
     await storeOnce.down(database.db);
     const back = (
       await sql<{ idx: string; outbox_id: string }>`
@@ -330,5 +336,6 @@ describe('migration 2026-11-27-08 on a log written before it', () => {
         .n,
     ).toBe('0');
     await storeOnce.up(database.db);
+    await takeUnsorted.up(database.db);
   });
 });

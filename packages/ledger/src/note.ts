@@ -325,9 +325,11 @@ export function formatSignatureLine(name: string, keyId: number, signature: Uint
 
 /**
  * Signs `text` (which must end in "\n") with each Ed25519 (type 0x01) signer key, as Go's note.Sign:
- * returns text ‖ "\n" ‖ one signature line per key. Use `cosign` for cosignature/v1 keys.
+ * returns text ‖ "\n" ‖ one signature line per key. Use `cosign` for cosignature/v1 keys. A key
+ * may be given parsed (`parseSignerKey`): a signer that signs often (a log's sequencer, once per
+ * batch) then does not derive the public key again for every note.
  */
-export function signNote(text: string, signerKeys: string[]): string {
+export function signNote(text: string, signerKeys: (string | Signer)[]): string {
   return guard('malformed_note', () => {
     checkNoteText(text);
     if (!Array.isArray(signerKeys) || signerKeys.length === 0) {
@@ -337,7 +339,7 @@ export function signNote(text: string, signerKeys: string[]): string {
     const seen = new Set<string>();
     let lines = '';
     for (const key of signerKeys) {
-      const signer = parseSignerKey(key);
+      const signer = typeof key === 'string' ? parseSignerKey(key) : key;
       if (signer.type !== KEY_TYPE_ED25519) {
         throw new LedgerError(
           'unknown_key_type',

@@ -49,6 +49,17 @@ describe('the public API', () => {
     expect(opened.signatures[0]!.name).toBe('goodtrace.example/log');
   });
 
+  it('signNote signs the same with a key given parsed as with its string, and refuses a witness key either way', () => {
+    const { signerKey } = ledger.generateSignerKey('goodtrace.example/log');
+    const parsed = ledger.parseSignerKey(signerKey);
+    expect(ledger.signNote('hi\n', [parsed])).toBe(ledger.signNote('hi\n', [signerKey]));
+    expect(() => ledger.signNote('hi\n', [parsed, signerKey])).toThrow(/given twice/);
+    const witness = ledger.generateSignerKey('w.example', {
+      type: ledger.KEY_TYPE_COSIGNATURE_V1,
+    }).signerKey;
+    expect(() => ledger.signNote('hi\n', [ledger.parseSignerKey(witness)])).toThrow(/Ed25519/);
+  });
+
   it('LedgerError carries a code from the closed list', () => {
     try {
       ledger.verifyInclusion({

@@ -7,6 +7,7 @@ import * as m20261126_05 from './migrations/2026-11-26-05-tile-mid-nodes.js';
 import * as m20261127_06 from './migrations/2026-11-27-06-ledger-alarms.js';
 import * as m20261127_07 from './migrations/2026-11-27-07-findings.js';
 import * as m20261127_08 from './migrations/2026-11-27-08-ledger-store-once.js';
+import * as m20261127_09 from './migrations/2026-11-27-09-ledger-take-unsorted.js';
 
 /**
  * Migrations are listed here rather than read from a folder, so they ship inside any
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-27-06-ledger-alarms': m20261127_06,
   '2026-11-27-07-findings': m20261127_07,
   '2026-11-27-08-ledger-store-once': m20261127_08,
+  '2026-11-27-09-ledger-take-unsorted': m20261127_09,
 };
 
 export class MigrationError extends Error {

@@ -1,4 +1,10 @@
-import { CompactRange, formatCheckpoint, signNote } from '@goodtrace/ledger';
+import {
+  CompactRange,
+  formatCheckpoint,
+  parseSignerKey,
+  type Signer,
+  signNote,
+} from '@goodtrace/ledger';
 import { groupTileWrites, type TileWrite } from './tile-store.js';
 
 /** What a batch's tree extension needs of the log's key. */
@@ -7,9 +13,15 @@ export interface CheckpointSigner {
   origin: string;
 }
 
+/** The last key parsed: the sequencer signs with one key, once per batch. */
+let parsed: { signerKey: string; signer: Signer } | undefined;
+
 /** The log's checkpoint for a tree of `size` leaves with this root, signed with its key. */
 export function signCheckpoint(key: CheckpointSigner, size: number, rootHash: Uint8Array): string {
-  return signNote(formatCheckpoint({ origin: key.origin, size, rootHash }), [key.signerKey]);
+  if (parsed?.signerKey !== key.signerKey) {
+    parsed = { signerKey: key.signerKey, signer: parseSignerKey(key.signerKey) };
+  }
+  return signNote(formatCheckpoint({ origin: key.origin, size, rootHash }), [parsed.signer]);
 }
 
 /** A batch's leaves appended to the tree: what the sequencer then stores. */
@@ -24,16 +36,17 @@ export interface TreeExtension {
 }
 
 /**
- * A sequencer batch as the take returns it (ledger_take_batch), one bytea: per entry in log
- * order its queued_at (timestamptz_send: int8 µs since 2000-01-01) and its leaf hash (computed
- * by PostgreSQL when the row was appended: a generated column).
+ * A sequencer batch as the take returns it (ledger_take_batch, migration 2026-11-27-09), one
+ * bytea: the `n` entries' queued_at in log order (timestamptz_send: int8 µs since 2000-01-01),
+ * then their `n` leaf hashes in the same order.
  */
-const ENTRY = 8 + 32;
+const TIME = 8;
+const HASH = 32;
 /** PostgreSQL's timestamp epoch, 2000-01-01T00:00:00Z, in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 
 function checkPacked(packed: Uint8Array, n: number): void {
-  if (packed.length !== n * ENTRY) {
+  if (packed.length !== n * (TIME + HASH)) {
     throw new Error(`a packed batch of ${n} entries has ${packed.length} bytes`);
   }
 }
@@ -41,10 +54,22 @@ function checkPacked(packed: Uint8Array, n: number): void {
 /** When each entry of a packed batch was queued (its outbox row inserted), in Unix ms. */
 export function queuedTimes(packed: Uint8Array, n: number): number[] {
   checkPacked(packed, n);
-  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  const view = new DataView(packed.buffer, packed.byteOffset, n * TIME);
   const times: number[] = new Array(n);
-  for (let i = 0; i < n; i++) times[i] = Number(view.getBigInt64(i * ENTRY)) / 1000 + PG_EPOCH_MS;
+  for (let i = 0; i < n; i++) times[i] = Number(view.getBigInt64(i * TIME)) / 1000 + PG_EPOCH_MS;
   return times;
+}
+
+/** A packed batch as the take returns it, from leaf hashes and queued times (Unix ms). */
+export function packBatch(leafHashes: Uint8Array[], queuedAt: number[]): Uint8Array {
+  const n = leafHashes.length;
+  const packed = new Uint8Array(n * (TIME + HASH));
+  const view = new DataView(packed.buffer);
+  for (let i = 0; i < n; i++) {
+    view.setBigInt64(i * TIME, BigInt(Math.round(((queuedAt[i] ?? 0) - PG_EPOCH_MS) * 1000)));
+    packed.set(leafHashes[i]!, n * TIME + i * HASH);
+  }
+  return packed;
 }
 
 /**
@@ -59,12 +84,16 @@ export function extendTree(
   n: number,
 ): TreeExtension {
   checkPacked(packed, n);
+  const hashes = packed.subarray(n * TIME);
   const leafHashes: Uint8Array[] = new Array(n);
-  for (let i = 0; i < n; i++) leafHashes[i] = packed.subarray(i * ENTRY + 8, (i + 1) * ENTRY);
+  for (let i = 0; i < n; i++) leafHashes[i] = hashes.subarray(i * HASH, (i + 1) * HASH);
   const tree = CompactRange.fromBytes(range);
+  const first = tree.size;
+  // The leaves go into their tiles as the run they already are; of the nodes above them only
+  // tile levels (8·L) and mid levels (8·L + 4) are kept.
   const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
   tree.append(leafHashes, (level, index, hash) => {
-    if (level % 4 === 0) nodes.push({ level, index, hash });
+    if (level > 0 && level % 4 === 0) nodes.push({ level, index, hash });
   });
   const size = tree.size;
   const root = tree.root();
@@ -73,6 +102,6 @@ export function extendTree(
     root,
     range: tree.toBytes(),
     checkpoint: signCheckpoint(key, size, root),
-    writes: groupTileWrites(nodes),
+    writes: groupTileWrites(nodes, { index: first, hashes }),
   };
 }

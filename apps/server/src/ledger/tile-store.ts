@@ -190,16 +190,36 @@ export interface TileWrite {
 
 /**
  * Groups the nodes an append completed (tree levels 8·L and 8·L + 4; CompactRange reports a
- * node after the nodes below it) into per-tile writes. Nodes arrive in order.
+ * node after the nodes below it) into per-tile writes. Nodes arrive in order. The appended
+ * leaves themselves (tile level 0) may be given instead as one run of hashes, `leaves.hashes`
+ * (32 bytes each) from leaf index `leaves.index` on: each tile's part of the run is then cut
+ * from it in one copy, not gathered hash by hash.
  */
 export function groupTileWrites(
   nodes: { level: number; index: number; hash: Uint8Array }[],
+  leaves?: { index: number; hashes: Uint8Array },
 ): TileWrite[] {
   const writes = new Map<string, { w: TileWrite; hashes: Uint8Array[]; mid: Uint8Array[] }>();
+  const empty = new Uint8Array(0);
+  if (leaves) {
+    const end = leaves.index + leaves.hashes.length / HASH;
+    for (let at = leaves.index; at < end; ) {
+      const tileIndex = Math.floor(at / TILE_WIDTH);
+      const upTo = Math.min(end, (tileIndex + 1) * TILE_WIDTH);
+      const data = leaves.hashes.slice((at - leaves.index) * HASH, (upTo - leaves.index) * HASH);
+      writes.set(`0/${tileIndex}`, {
+        w: { level: 0, index: tileIndex, start: at % TILE_WIDTH, data, mid: empty },
+        hashes: [],
+        mid: [],
+      });
+      at = upTo;
+    }
+  }
   for (const n of nodes) {
     const level = Math.floor(n.level / 8);
     const isMid = n.level % 8 === 4;
     if (!isMid && n.level % 8 !== 0) continue;
+    if (leaves && n.level === 0) throw new Error('leaves given both as nodes and as a run');
     const tileIndex = Math.floor((isMid ? n.index * MID_SPAN : n.index) / TILE_WIDTH);
     const key = `${level}/${tileIndex}`;
     let w = writes.get(key);
@@ -210,7 +230,6 @@ export function groupTileWrites(
       continue;
     }
     if (!w) {
-      const empty = new Uint8Array(0);
       w = {
         w: { level, index: tileIndex, start: n.index % TILE_WIDTH, data: empty, mid: empty },
         hashes: [],
@@ -222,7 +241,7 @@ export function groupTileWrites(
   }
   return [...writes.values()].map(({ w, hashes, mid }) => ({
     ...w,
-    data: concatHashes(hashes),
+    data: hashes.length > 0 ? concatHashes(hashes) : w.data,
     mid: concatHashes(mid),
   }));
 }

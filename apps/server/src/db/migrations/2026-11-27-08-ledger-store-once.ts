@@ -92,90 +92,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   // (timestamptz_send: int8 µs since 2000-01-01) and leaf hash, packed in one bytea
   // (extend-tree.ts reads it); and the epoch a still-running transaction holds, if that kept
   // the round open.
-  await sql
-    .raw(`
-    create function ledger_take_batch(batch_size int)
-    returns table (ok boolean, tree_size bigint, compact_range bytea, n int, packed bytea,
-                   held_epoch bigint)
-    language plpgsql volatile as $$
-    declare
-      st record;
-      e bigint;
-      closed bigint;
-      settled bigint;
-      r_epoch bigint;
-      r_horizon bigint;
-      drawn bigint;
-      through bigint;
-      ids bigint[];
-      last_taken bigint;
-    begin
-      if not pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) then
-        return query select false, null::bigint, null::bytea, 0, null::bytea, null::bigint;
-        return;
-      end if;
-      select s.tree_size, s.compact_range, s.sequenced_through, s.settled_through,
-             s.epoch_closed, s.round_epoch, s.round_horizon
-        into st from ledger_state s where s.id = 1 for update;
-      if not found then
-        raise exception 'the log has no state row: initLogState was not run';
-      end if;
-      closed := st.epoch_closed;
-      settled := st.settled_through;
-      r_epoch := st.round_epoch;
-      r_horizon := st.round_horizon;
-
-      -- At most two rounds per batch: close the open one, if any; then open the next (if ids
-      -- were drawn beyond what is settled) and try to close it at once, which succeeds when no
-      -- appender is in the middle of a transaction (an idle log takes its rows in one batch).
-      -- Opening reads the horizon first, then flips the epoch: an appender that drew an id up to
-      -- the horizon holds an older epoch. Closing takes every epoch up to the round's,
-      -- exclusively, without waiting; the locks are held until this batch commits.
-      for pass in 1..2 loop
-        if r_epoch is null then
-          drawn := coalesce(pg_sequence_last_value(
-            pg_get_serial_sequence('ledger_outbox', 'id')::regclass), 0);
-          exit when drawn <= settled;
-          r_horizon := drawn;
-          r_epoch := nextval('ledger_epoch_seq') - 1;
-        end if;
-        e := closed + 1;
-        while e <= r_epoch loop
-          exit when not pg_try_advisory_xact_lock(${EPOCH_LOCK_CLASS}, (e % 2147483648)::int);
-          closed := e;
-          e := e + 1;
-        end loop;
-        exit when closed < r_epoch;
-        settled := greatest(settled, r_horizon);
-        r_epoch := null;
-        r_horizon := null;
-      end loop;
-      if r_epoch is not null then
-        held_epoch := closed + 1;
-      end if;
-
-      -- Take the settled rows. This statement's snapshot is younger than the locks above, so
-      -- every transaction that could hold one of these ids has ended and is visible.
-      select count(*)::int, max(t.id), array_agg(t.id order by t.id),
-             string_agg(timestamptz_send(t.queued_at) || sha256('\\x00'::bytea || t.leaf),
-                        ''::bytea order by t.id)
-        into n, last_taken, ids, packed
-        from (select o.id, o.queued_at, o.leaf from ledger_outbox o
-              where o.id > st.sequenced_through and o.id <= settled
-              order by o.id limit batch_size) t;
-      -- A full batch ends at its last row; a short one took everything settled.
-      through := case when n = batch_size then last_taken else settled end;
-      if n > 0 then
-        insert into ledger_batches (first_idx, last_id, outbox_ids, sequenced_at)
-        values (st.tree_size, through, ids, clock_timestamp());
-      end if;
-      update ledger_state s
-        set sequenced_through = through, settled_through = settled, epoch_closed = closed,
-            round_epoch = r_epoch, round_horizon = r_horizon
-        where s.id = 1;
-      return query select true, st.tree_size, st.compact_range, n, packed, held_epoch;
-    end $$`)
-    .execute(db);
+  await sql.raw(takeBatchFunction(TAKE_IN_ID_ORDER)).execute(db);
 
   // The log's entries from_idx ≤ idx < to_idx, in index order: what the entries table was.
   await sql`create function ledger_entries(from_idx bigint, to_idx bigint)
@@ -302,4 +219,100 @@ export async function down(db: Kysely<any>): Promise<void> {
     drop column round_horizon, drop column round_epoch, drop column epoch_closed,
     drop column settled_through, drop column sequenced_through`.execute(db);
   await sql`drop sequence ledger_epoch_seq`.execute(db);
+}
+
+/**
+ * The take statement of this migration: the settled rows in id order, each aggregate sorting
+ * its input (migration 2026-11-27-09 takes them without those sorts).
+ */
+export const TAKE_IN_ID_ORDER = `      select count(*)::int, max(t.id), array_agg(t.id order by t.id),
+             string_agg(timestamptz_send(t.queued_at) || sha256('\\x00'::bytea || t.leaf),
+                        ''::bytea order by t.id)
+        into n, last_taken, ids, packed
+        from (select o.id, o.queued_at, o.leaf from ledger_outbox o
+              where o.id > st.sequenced_through and o.id <= settled
+              order by o.id limit batch_size) t;
+`;
+
+/**
+ * The text of `ledger_take_batch` around a take statement, which selects into n, last_taken, ids
+ * and packed: shared with the migration that replaces the take, so that the protocol around it
+ * is written once.
+ */
+export function takeBatchFunction(take: string): string {
+  return `
+    create or replace function ledger_take_batch(batch_size int)
+    returns table (ok boolean, tree_size bigint, compact_range bytea, n int, packed bytea,
+                   held_epoch bigint)
+    language plpgsql volatile as $$
+    declare
+      st record;
+      e bigint;
+      closed bigint;
+      settled bigint;
+      r_epoch bigint;
+      r_horizon bigint;
+      drawn bigint;
+      through bigint;
+      ids bigint[];
+      last_taken bigint;
+    begin
+      if not pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) then
+        return query select false, null::bigint, null::bytea, 0, null::bytea, null::bigint;
+        return;
+      end if;
+      select s.tree_size, s.compact_range, s.sequenced_through, s.settled_through,
+             s.epoch_closed, s.round_epoch, s.round_horizon
+        into st from ledger_state s where s.id = 1 for update;
+      if not found then
+        raise exception 'the log has no state row: initLogState was not run';
+      end if;
+      closed := st.epoch_closed;
+      settled := st.settled_through;
+      r_epoch := st.round_epoch;
+      r_horizon := st.round_horizon;
+
+      -- At most two rounds per batch: close the open one, if any; then open the next (if ids
+      -- were drawn beyond what is settled) and try to close it at once, which succeeds when no
+      -- appender is in the middle of a transaction (an idle log takes its rows in one batch).
+      -- Opening reads the horizon first, then flips the epoch: an appender that drew an id up to
+      -- the horizon holds an older epoch. Closing takes every epoch up to the round's,
+      -- exclusively, without waiting; the locks are held until this batch commits.
+      for pass in 1..2 loop
+        if r_epoch is null then
+          drawn := coalesce(pg_sequence_last_value(
+            pg_get_serial_sequence('ledger_outbox', 'id')::regclass), 0);
+          exit when drawn <= settled;
+          r_horizon := drawn;
+          r_epoch := nextval('ledger_epoch_seq') - 1;
+        end if;
+        e := closed + 1;
+        while e <= r_epoch loop
+          exit when not pg_try_advisory_xact_lock(${EPOCH_LOCK_CLASS}, (e % 2147483648)::int);
+          closed := e;
+          e := e + 1;
+        end loop;
+        exit when closed < r_epoch;
+        settled := greatest(settled, r_horizon);
+        r_epoch := null;
+        r_horizon := null;
+      end loop;
+      if r_epoch is not null then
+        held_epoch := closed + 1;
+      end if;
+
+      -- Take the settled rows. This statement's snapshot is younger than the locks above, so
+      -- every transaction that could hold one of these ids has ended and is visible.
+${take}      -- A full batch ends at its last row; a short one took everything settled.
+      through := case when n = batch_size then last_taken else settled end;
+      if n > 0 then
+        insert into ledger_batches (first_idx, last_id, outbox_ids, sequenced_at)
+        values (st.tree_size, through, ids, clock_timestamp());
+      end if;
+      update ledger_state s
+        set sequenced_through = through, settled_through = settled, epoch_closed = closed,
+            round_epoch = r_epoch, round_horizon = r_horizon
+        where s.id = 1;
+      return query select true, st.tree_size, st.compact_range, n, packed, held_epoch;
+    end $$`;
 }
