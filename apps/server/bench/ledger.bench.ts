@@ -17,7 +17,8 @@
 //              (100) rows per transaction, APPENDERS concurrent transactions (4 on PostgreSQL;
 //              1 on PGlite, whose single connection would only queue them): storage alone; and
 //              the same events through appendEvent while the Sequencer runs, the clock stopping
-//              when the signed tree size reaches BASELINE. The ratio is the median pair's.
+//              when the signed tree size reaches BASELINE. The ratio is the median pair's,
+//              after one untimed pair of BENCH_WARMUP (50,000) events.
 //   sequenced  ENTRIES events the same way, from an empty log: the sustained rate, and the rate
 //              of each 100,000-entry stretch (does appending slow as the log grows?). CPU per
 //              event is this process's plus the bench database's backends' (/proc).
@@ -66,6 +67,8 @@ const PROOFS = Number(process.env.BENCH_PROOFS ?? 2_000);
 const BASELINE = Number(process.env.BENCH_BASELINE_ENTRIES ?? Math.min(ENTRIES, 200_000));
 /** Pairs of runs (baseline, sequenced) of BASELINE events each that the ratio is the median of. */
 const PAIRS = Math.max(1, Number(process.env.BENCH_PAIRS ?? 3));
+/** Events of the untimed pair run before the pairs (0: none). */
+const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? Math.min(BASELINE, 50_000)));
 const STRETCH = Math.max(TX_SIZE, Math.min(100_000, Math.floor(ENTRIES / 10)));
 const PG_ADMIN_URL =
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -452,8 +455,17 @@ interface Pair {
  * and the sequenced run on another, in alternating order, so that neither always runs on a
  * warmer or a more loaded machine. On this shared 2-core VM one pair can differ from the next
  * by ±0.07; the median of the pairs is the figure, and every pair is printed.
+ *
+ * One untimed pair of WARMUP events runs first: the first run of a process pays for compiling
+ * the code it runs, and a cold first baseline made the first pair's ratio 0.05–0.10 higher
+ * than the others (docs/PERFORMANCE.md, "Seventh round").
  */
 async function pairs(store: Store, say: (s: string) => void): Promise<Pair[]> {
+  if (WARMUP > 0) {
+    say(`warm-up: one untimed pair of ${WARMUP.toLocaleString('en-US')} events`);
+    await onFresh(store, (db) => baseline(store, db, WARMUP));
+    await onFresh(store, (db) => sequenced(store, db, WARMUP));
+  }
   const out: Pair[] = [];
   for (let k = 0; k < PAIRS; k++) {
     const runBaseline = () => onFresh(store, (db) => baseline(store, db, BASELINE));

@@ -10,7 +10,7 @@ import type { DB } from '../src/db/schema.js';
 import { AppError } from '../src/errors.js';
 import { createMetrics } from '../src/http/metrics.js';
 import { appendEvent } from '../src/ledger/append-event.js';
-import { extendTree, packBatch, signCheckpoint } from '../src/ledger/extend-tree.js';
+import { extendTree, packBatch, queuedTimes, signCheckpoint } from '../src/ledger/extend-tree.js';
 import { currentSize, getReceipt, readEntries } from '../src/ledger/read.js';
 import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
 import { appendTiles } from '../src/ledger/tile-store.js';
@@ -337,5 +337,15 @@ describe('migration 2026-11-27-08 on a log written before it', () => {
     ).toBe('0');
     await storeOnce.up(database.db);
     await takeUnsorted.up(database.db);
+  });
+});
+
+describe('a packed batch, as the take returns it (all queued times, then all leaf hashes)', () => {
+  it('gives back the queued time of each entry to the microsecond, before and after 2000', () => {
+    const times = [Date.UTC(1999, 11, 31, 23, 59, 59, 999.5), 0, Date.UTC(2026, 10, 27, 8), 4e12];
+    const hashes = times.map((_, i) => new Uint8Array(32).fill(i + 1));
+    const packed = packBatch(hashes, times);
+    expect(queuedTimes(packed, times.length)).toEqual(times);
+    expect(() => queuedTimes(packed, times.length + 1)).toThrow(/has 160 bytes/);
   });
 });
