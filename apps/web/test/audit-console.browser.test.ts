@@ -168,8 +168,9 @@ describe('the auditor’s console', () => {
     expect(await books.getByTestId('books-project').textContent()).toContain('¥5,000.00');
     await line.getByRole('button', { name: 'File a finding' }).click();
 
+    // The click fills the form in a React update: wait for it rather than read at once.
     const form = page.locator('#file-finding');
-    expect(await form.getByLabel('On').inputValue()).toBe(disbursementId);
+    await expect.poll(() => form.getByLabel('On').inputValue()).toBe(disbursementId);
     await form.getByLabel('Severity').selectOption('high');
     await form.getByLabel('Title').fill(title);
     await form.getByLabel('What you found').fill(body);

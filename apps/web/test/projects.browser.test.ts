@@ -340,8 +340,11 @@ describe('a signed-in donor', () => {
     await page.waitForURL((u) => u.pathname !== '/sign-in');
 
     await page.goto(`/projects/${project.project.id}/donate`);
-    expect(await page.getByLabel('Email for your receipt').inputValue()).toBe(email);
-    expect(await page.getByLabel('Name shown on the project page').inputValue()).toBe('Zhao Min');
+    // Filled in from the session once it has loaded: wait for the values, do not read at once.
+    await expect.poll(() => page.getByLabel('Email for your receipt').inputValue()).toBe(email);
+    await expect
+      .poll(() => page.getByLabel('Name shown on the project page').inputValue())
+      .toBe('Zhao Min');
     await page.getByRole('radio', { name: '¥20', exact: true }).check();
     await page.getByRole('radio', { name: 'Monthly' }).check();
     await page.getByRole('button', { name: 'Donate ¥20.00 monthly' }).click();
