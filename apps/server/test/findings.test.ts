@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileFinding, textSha256 } from '../src/audit/findings.js';
 import { readEntries } from '../src/ledger/read.js';
 import { Client, createStaff, errorCode, startTestApp, type TestApp } from './support/app.js';
+import { logIndexOf } from './support/ledger.js';
 import {
   beneficiary,
   disburse,
@@ -78,11 +79,9 @@ async function counts() {
 async function loggedEvent(outboxId: string) {
   await drainLog(t);
   const db = t.database.db;
-  const { rows } = await sql<{ idx: string | null }>`
-    select ledger_index_of(${outboxId}::bigint)::text as idx`.execute(db);
-  const idx = rows[0]?.idx ?? null;
+  const idx = await logIndexOf(db, outboxId);
   if (idx === null) throw new Error(`outbox row ${outboxId} is not on the log`);
-  const [row] = await readEntries(db, Number(idx), Number(idx) + 1);
+  const [row] = await readEntries(db, idx, idx + 1);
   if (row?.outbox_id !== outboxId)
     throw new Error(`the log's entry ${idx} is not outbox row ${outboxId}`);
   const text = new TextDecoder().decode(row.leaf);

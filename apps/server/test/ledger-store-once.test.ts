@@ -15,6 +15,7 @@ import { currentSize, getReceipt, readEntries } from '../src/ledger/read.js';
 import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
 import { appendTiles } from '../src/ledger/tile-store.js';
 import { createTestDatabase } from './support/database.js';
+import { logIndexOf } from './support/ledger.js';
 
 // The log stores each leaf once (migration 2026-11-27-08): an outbox row is its entry, and the
 // sequencer takes the settled rows in id order, an epoch of appenders at a time.
@@ -59,12 +60,6 @@ async function drain(sequencer: Sequencer): Promise<number> {
   return total;
 }
 
-async function indexOf(db: Kysely<DB>, outboxId: string): Promise<number | null> {
-  const { rows } = await sql<{ idx: string | null }>`
-    select ledger_index_of(${outboxId}::bigint)::text as idx`.execute(db);
-  return rows[0]!.idx === null ? null : Number(rows[0]!.idx);
-}
-
 async function append(db: Kysely<DB>, n: number): Promise<string> {
   return db.transaction().execute((tx) => appendEvent(tx, event(n)));
 }
@@ -93,7 +88,7 @@ describe('the log stores each leaf once', () => {
       select id::text, leaf from ledger_outbox order by id`.execute(database.db);
     expect(rows.map((r) => r.id)).toEqual(ids);
     expect(entries.map((e) => Buffer.from(e.leaf))).toEqual(rows.map((r) => Buffer.from(r.leaf)));
-    for (const [i, id] of ids.entries()) expect(await indexOf(database.db, id)).toBe(i);
+    for (const [i, id] of ids.entries()) expect(await logIndexOf(database.db, id)).toBe(i);
     // One batch row placed them all.
     const batches = await database.db.selectFrom('ledger_batches').selectAll().execute();
     expect(batches.map((b) => [b.first_idx, b.outbox_ids])).toEqual([['0', ids]]);
@@ -111,8 +106,8 @@ describe('the log stores each leaf once', () => {
     const kept = await append(database.db, 101);
     expect(BigInt(kept)).toBeGreaterThan(BigInt(lost));
     expect(await drain(sequencer)).toBe(1);
-    expect(await indexOf(database.db, kept)).toBe(5);
-    expect(await indexOf(database.db, lost)).toBe(null);
+    expect(await logIndexOf(database.db, kept)).toBe(5);
+    expect(await logIndexOf(database.db, lost)).toBe(null);
     await expect(getReceipt(database.db, lost)).rejects.toThrow(AppError);
     const state = await database.db
       .selectFrom('ledger_state')
@@ -160,7 +155,7 @@ describe('the log stores each leaf once', () => {
         expect(await sequencer.sequenceBatch()).toBe(0);
         await new Promise((r) => setTimeout(r, 10));
       }
-      expect(await indexOf(db, fast)).toBe(null);
+      expect(await logIndexOf(db, fast)).toBe(null);
       expect(await currentSize(db)).toBe(before);
       const warning = lines.find((l) => l.msg.startsWith('the log is waiting'));
       expect(warning?.backends?.map((b) => b.pid)).toContain(slowPid);
@@ -168,8 +163,8 @@ describe('the log stores each leaf once', () => {
       release();
       await slow;
       expect(await drain(sequencer)).toBe(2);
-      expect(await indexOf(db, slowId)).toBe(before);
-      expect(await indexOf(db, fast)).toBe(before + 1);
+      expect(await logIndexOf(db, slowId)).toBe(before);
+      expect(await logIndexOf(db, fast)).toBe(before + 1);
       expect(lines.some((l) => l.msg === 'the log is moving again')).toBe(true);
     },
   );
@@ -276,7 +271,8 @@ describe('migration 2026-11-27-08 on a log written before it', () => {
     expect(entries.map((e) => [e.idx, e.outbox_id, Buffer.from(e.leaf)])).toEqual(
       oldEntries.map((e) => [e.idx, e.outbox_id, Buffer.from(e.leaf)]),
     );
-    for (const e of oldEntries) expect(await indexOf(database.db, e.outbox_id)).toBe(Number(e.idx));
+    for (const e of oldEntries)
+      expect(await logIndexOf(database.db, e.outbox_id)).toBe(Number(e.idx));
     // Rebuilt as the shortest runs that cover disjoint id ranges: 0, 1, 2, [4 5 6 3], [9 10 8].
     const batches = await database.db
       .selectFrom('ledger_batches')
