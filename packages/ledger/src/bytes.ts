@@ -201,8 +201,19 @@ export function utf8Encode(s: string, code: LedgerErrorCode = 'invalid_argument'
   return out.subarray(0, at);
 }
 
-/** True when s has a lone surrogate (is not valid Unicode). */
-export function hasLoneSurrogate(s: string): boolean {
+/**
+ * True when s has a lone surrogate (is not valid Unicode). ES2024's
+ * String.prototype.isWellFormed where the platform has it (Node ≥ 20, current browsers): V8
+ * answers it without a scan for a string it stores one byte per character, which event text
+ * mostly is, and canonical JSON checks every string and key of every event appended.
+ */
+export const hasLoneSurrogate: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => !(s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => scanForLoneSurrogate(s);
+
+/** hasLoneSurrogate by a scan of the UTF-16 code units, where isWellFormed is missing. */
+export function scanForLoneSurrogate(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) continue;

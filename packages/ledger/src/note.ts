@@ -340,6 +340,12 @@ export function signNote(text: string, signerKeys: (string | Signer)[]): string 
     let lines = '';
     for (const key of signerKeys) {
       const signer = typeof key === 'string' ? parseSignerKey(key) : key;
+      if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
+        throw new LedgerError(
+          'invalid_argument',
+          'signerKeys must be signer key strings or parseSignerKey results',
+        );
+      }
       if (signer.type !== KEY_TYPE_ED25519) {
         throw new LedgerError(
           'unknown_key_type',

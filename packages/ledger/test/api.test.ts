@@ -54,6 +54,9 @@ describe('the public API', () => {
     const parsed = ledger.parseSignerKey(signerKey);
     expect(ledger.signNote('hi\n', [parsed])).toBe(ledger.signNote('hi\n', [signerKey]));
     expect(() => ledger.signNote('hi\n', [parsed, signerKey])).toThrow(/given twice/);
+    expect(() => ledger.signNote('hi\n', [null as unknown as string])).toThrow(
+      /parseSignerKey results/,
+    );
     const witness = ledger.generateSignerKey('w.example', {
       type: ledger.KEY_TYPE_COSIGNATURE_V1,
     }).signerKey;

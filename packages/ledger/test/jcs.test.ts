@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hasLoneSurrogate, scanForLoneSurrogate } from '../src/bytes.js';
 import {
   canonicalJson,
   canonicalJsonBytes,
@@ -174,5 +175,29 @@ describe('canonical JSON: the fast path agrees with checkJson + canonicalize', (
     expect(() =>
       encodeEvent({ type: '\ud800', v: 1, at: '2026-11-26T08:00:00Z', data: {} }),
     ).toThrow('not valid Unicode');
+  });
+});
+
+describe('lone surrogates', () => {
+  it('the scan used where String.prototype.isWellFormed is missing agrees with it', () => {
+    const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+    const fixed = ['', 'abc', '\ud83d\ude00', '\ud800', '\udc00', 'a\ud800b', '\ud83d', 'x\ude00'];
+    for (const s of fixed) {
+      expect(scanForLoneSurrogate(s), JSON.stringify(s)).toBe(!wellFormed(s));
+      expect(hasLoneSurrogate(s), JSON.stringify(s)).toBe(!wellFormed(s));
+    }
+    fc.assert(
+      // UTF-16 code units, many of them near or in the surrogate range.
+      fc.property(
+        fc
+          .array(
+            fc.oneof(fc.integer({ min: 0xd7f0, max: 0xe010 }), fc.integer({ min: 0, max: 0xffff })),
+          )
+          .map((units) => String.fromCharCode(...units)),
+        (s) => {
+          expect(scanForLoneSurrogate(s)).toBe(!wellFormed(s));
+        },
+      ),
+    );
   });
 });

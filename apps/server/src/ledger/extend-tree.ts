@@ -106,6 +106,6 @@ export function extendTree(
     root,
     range: tree.toBytes(),
     checkpoint: signCheckpoint(key, size, root),
-    writes: groupTileWrites(nodes, { index: first, hashes }),
+    writes: groupTileWrites({ index: first, hashes }, nodes),
   };
 }

@@ -189,37 +189,37 @@ export interface TileWrite {
 }
 
 /**
- * Groups the nodes an append completed (tree levels 8·L and 8·L + 4; CompactRange reports a
- * node after the nodes below it) into per-tile writes. Nodes arrive in order. The appended
- * leaves themselves (tile level 0) may be given instead as one run of hashes, `leaves.hashes`
- * (32 bytes each) from leaf index `leaves.index` on: each tile's part of the run is then cut
- * from it in one copy, not gathered hash by hash.
+ * The tile writes of one append: `leaves.hashes`, the appended leaf hashes as one run (32 bytes
+ * each) from leaf index `leaves.index` on, grow the level-0 tiles, each tile's part cut from the
+ * run; `nodes`, the nodes of tree levels 8·L and 8·L + 4 above the leaves that the append
+ * completed (CompactRange reports a node after the nodes below it, so in order), grow the tiles
+ * of level L ≥ 1 and every tile's mid nodes. Each write's data is a buffer of its own.
  */
 export function groupTileWrites(
+  leaves: { index: number; hashes: Uint8Array },
   nodes: { level: number; index: number; hash: Uint8Array }[],
-  leaves?: { index: number; hashes: Uint8Array },
 ): TileWrite[] {
-  const writes = new Map<string, { w: TileWrite; hashes: Uint8Array[]; mid: Uint8Array[] }>();
-  const empty = new Uint8Array(0);
-  if (leaves) {
-    const end = leaves.index + leaves.hashes.length / HASH;
-    for (let at = leaves.index; at < end; ) {
-      const tileIndex = Math.floor(at / TILE_WIDTH);
-      const upTo = Math.min(end, (tileIndex + 1) * TILE_WIDTH);
-      const data = leaves.hashes.slice((at - leaves.index) * HASH, (upTo - leaves.index) * HASH);
-      writes.set(`0/${tileIndex}`, {
-        w: { level: 0, index: tileIndex, start: at % TILE_WIDTH, data, mid: empty },
-        hashes: [],
-        mid: [],
-      });
-      at = upTo;
-    }
+  const writes = new Map<
+    string,
+    { w: Omit<TileWrite, 'data' | 'mid'>; data: Uint8Array[]; mid: Uint8Array[] }
+  >();
+  const end = leaves.index + leaves.hashes.length / HASH;
+  for (let at = leaves.index; at < end; ) {
+    const tileIndex = Math.floor(at / TILE_WIDTH);
+    const upTo = Math.min(end, (tileIndex + 1) * TILE_WIDTH);
+    const run = leaves.hashes.subarray((at - leaves.index) * HASH, (upTo - leaves.index) * HASH);
+    writes.set(`0/${tileIndex}`, {
+      w: { level: 0, index: tileIndex, start: at % TILE_WIDTH },
+      data: [run],
+      mid: [],
+    });
+    at = upTo;
   }
   for (const n of nodes) {
+    if (n.level === 0) throw new Error('a leaf given as a node: leaves come as one run');
     const level = Math.floor(n.level / 8);
     const isMid = n.level % 8 === 4;
     if (!isMid && n.level % 8 !== 0) continue;
-    if (leaves && n.level === 0) throw new Error('leaves given both as nodes and as a run');
     const tileIndex = Math.floor((isMid ? n.index * MID_SPAN : n.index) / TILE_WIDTH);
     const key = `${level}/${tileIndex}`;
     let w = writes.get(key);
@@ -230,26 +230,33 @@ export function groupTileWrites(
       continue;
     }
     if (!w) {
-      w = {
-        w: { level, index: tileIndex, start: n.index % TILE_WIDTH, data: empty, mid: empty },
-        hashes: [],
-        mid: [],
-      };
+      w = { w: { level, index: tileIndex, start: n.index % TILE_WIDTH }, data: [], mid: [] };
       writes.set(key, w);
     }
-    w.hashes.push(n.hash);
+    w.data.push(n.hash);
   }
-  return [...writes.values()].map(({ w, hashes, mid }) => ({
+  return [...writes.values()].map(({ w, data, mid }) => ({
     ...w,
-    data: hashes.length > 0 ? concatHashes(hashes) : w.data,
-    mid: concatHashes(mid),
+    data: concatBytes(data),
+    mid: concatBytes(mid),
   }));
 }
 
-function concatHashes(hashes: Uint8Array[]): Uint8Array {
-  const data = new Uint8Array(hashes.length * HASH);
-  for (const [i, h] of hashes.entries()) data.set(h, i * HASH);
-  return data;
+/**
+ * The parts, one after the other, in a buffer of their own: not Buffer.concat, which puts small
+ * results in its shared pool, and writes cross threads (tree-thread.ts), where cloning a view
+ * copies all of the memory behind it.
+ */
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** A tile that did not hold exactly the hashes before `start` when an append wanted to grow it. */

@@ -30,8 +30,15 @@ export class TreeThread {
     const worker = this.#worker ?? this.#spawn();
     const id = ++this.#next;
     // Copied into buffers of their own and moved, not cloned: a Buffer from the driver is a view
-    // of a larger one, and cloning a view copies all of the memory behind it.
-    const req: ExtendRequest = { id, range: range.slice(), packed: packed.slice(), n };
+    // of a larger one, and cloning a view copies all of the memory behind it. (Not .slice(): on
+    // a Buffer it is a view too, and moving its memory would take the driver's, or the shared
+    // pool's, which Node then clones whole instead.)
+    const req: ExtendRequest = {
+      id,
+      range: new Uint8Array(range),
+      packed: new Uint8Array(packed),
+      n,
+    };
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage(req, [req.range.buffer as ArrayBuffer, req.packed.buffer as ArrayBuffer]);

@@ -1,3 +1,22 @@
+/**
+ * The server process of the crash test: the real app (buildApp(loadConfig(env)), its real
+ * store, its sequencer and HTTP routes) listening on 127.0.0.1, plus FAULT_APPENDERS clients
+ * appending as fast as they can. Run with
+ *   node --conditions=@goodtrace/source --import tsx test/fault/crash-worker.ts
+ *
+ * The appenders live IN this process because PGlite is in-process and single-process by
+ * design: nothing outside the server can write to its folder while it runs. (On PostgreSQL
+ * the same harness is used, for symmetry.) Each appender commits one event per transaction,
+ * carrying a unique client sequence number, and prints `ack <outboxId> <seq>` only after the
+ * commit returned: an acknowledged append is one the server promised to keep.
+ *
+ * stdout lines (a pipe, so process.stdout.write is synchronous on Linux):
+ *   listening <url>        the app is up
+ *   ack <outboxId> <seq>   a committed append
+ *   fail <seq> <code>      an append that failed (none is expected)
+ *   drained <treeSize>     FAULT_DRAIN: every outbox row is on the log
+ * SIGTERM stops the appenders, closes the app and exits 0. SIGKILL is the point.
+ */
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { appendEvent } from '../../src/ledger/append-event.js';
