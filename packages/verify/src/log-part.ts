@@ -203,7 +203,14 @@ export function verifyLogPart(receipt: unknown, trust: Trust): LogPart {
           cause: err,
         });
       default:
-        return { checks: diagnose(receipt as Receipt, trust, err) };
+        // Past the shape check, so an object, or JSON text of one.
+        return {
+          checks: diagnose(
+            (typeof receipt === 'string' ? JSON.parse(receipt) : receipt) as Receipt,
+            trust,
+            err,
+          ),
+        };
     }
   }
   const checks = [logSignatureCheck(entry)];

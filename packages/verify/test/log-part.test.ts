@@ -192,6 +192,13 @@ describe('attacks on the log part', () => {
     expect(failing(fact)?.message).toMatch(/does not lead to the checkpoint root/);
   });
 
+  it('amount changed in the JSON text of a receipt: the same check fails', () => {
+    const event = withData(events[at.donation]!, { amount: 50_000 });
+    const fact = verifyEntry(JSON.stringify(log.receipt(at.donation, { event })), log.trust);
+    expect(fact).toMatchObject({ state: 'failed', reason: 'root_mismatch' });
+    expect(failing(fact)).toMatchObject({ name: 'inclusion', vars: { index: 0, size: 5 } });
+  });
+
   it('moved: a genuine event claimed at another leaf index fails inclusion', () => {
     const fact = verifyEntry({ ...log.receipt(at.other), leafIndex: at.donation }, log.trust);
     expect(fact).toMatchObject({ state: 'failed', reason: 'root_mismatch' });
