@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { verifyCommandLine } from '@goodtrace/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../src/command.js';
 import { main } from '../src/main.js';
@@ -115,6 +116,12 @@ describe('goodtrace verify', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.out).toBe('');
+  });
+
+  it('shows in its help the command the receipt pages show, run from a checkout', async () => {
+    const r = await run(['verify', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(verifyCommandLine('https://host'));
   });
 
   it('prints the subcommand table for help', async () => {
