@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
+import { verifyCommandLine } from '@goodtrace/verify';
 import jsQR from 'jsqr';
 import {
   PDFArray,
@@ -183,6 +184,8 @@ describe('printable PDF receipt', () => {
     // No glyph Helvetica cannot draw reaches the page, and no Chinese label is attempted.
     expect(text).not.toMatch(/[\u4e00-\u9fff]/);
     expect(text).not.toContain('TEST MONEY');
+    // The command to check it is one that runs from a copy of the code, as the web shows it.
+    expect(text).toContain(verifyCommandLine('https://goodtrace.example'));
   });
 
   it('carries a QR code that decodes to the receipt page URL', async () => {

@@ -188,6 +188,7 @@ describe('a guest donor', () => {
     expect(await mark.textContent()).toContain('Verified');
     expect(await checksOf(page, 'fact-donation')).toEqual([
       ['logSignature', true],
+      ['origin', true],
       ['witnesses', true],
       ['inclusion', true],
       ['event', true],
@@ -320,6 +321,7 @@ describe('a guest donor', () => {
     );
     expect(await checksOf(page, 'fact-donation')).toEqual([
       ['logSignature', true],
+      ['origin', true],
       ['witnesses', true],
       ['inclusion', false],
     ]);

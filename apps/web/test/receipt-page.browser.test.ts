@@ -123,12 +123,14 @@ describe('the public receipt page', () => {
     expect(await mark.textContent()).toContain('Verified');
     expect(await checksOf(page)).toEqual([
       ['logSignature', true],
+      ['origin', true],
       ['witnesses', true],
       ['inclusion', true],
       ['event', true],
     ]);
     const checks = await page.getByTestId('fact-receipt-checks').textContent();
     expect(checks).toContain(`Log signature by ${testLogOrigin}`);
+    expect(checks).toContain(`Checkpoint of the log ${testLogOrigin}`);
     expect(checks).toContain('Witness cosignatures: 1 of 1');
     expect(checks).toContain(
       `Included in the log’s tree of size ${served.treeSize} (entry #${served.leafIndex})`,
@@ -163,7 +165,7 @@ describe('the public receipt page', () => {
       `/api/receipts/${donationId}/pdf`,
     );
     expect(await page.locator('code.command').textContent()).toBe(
-      `npx goodtrace verify receipt.json --log-url ${baseURL}`,
+      `npm run goodtrace -- verify receipt.json --log-url ${baseURL}`,
     );
     await shot(page, 'verified');
   });
@@ -185,6 +187,7 @@ describe('the public receipt page', () => {
     );
     expect(await checksOf(page)).toEqual([
       ['logSignature', true],
+      ['origin', true],
       ['witnesses', true],
       ['inclusion', false],
     ]);

@@ -3,15 +3,7 @@ export { type Command, EXIT, type Io, UsageError } from './command.js';
 export { formatAmount } from './format.js';
 export { fetchLogDescription, type LogDescription, LogFetchError } from './log-trust.js';
 export { commands, main, processIo } from './main.js';
-export {
-  type Check,
-  type DonorProof,
-  donorCommitment,
-  type ReceiptVerification,
-  readReceiptDocument,
-  type Trust,
-  verifyReceiptDocument,
-} from './verify-receipt.js';
+export { checkLines, eventLine, verdictLine } from './verify-receipt.js';
 export {
   type RunningWitness,
   startWitness,

@@ -1,13 +1,6 @@
-import { parseVerifierKey } from '@goodtrace/ledger';
+import { isVerifyError, type LogDescription, readLogDescription } from '@goodtrace/verify';
 
-/** What a Goodtrace server says about its own log: its key, origin and witnesses. */
-export interface LogDescription {
-  origin: string;
-  logKey: string;
-  witnesses: { name: string; verifierKey: string }[];
-  /** The server's k-of-n policy (how many must cosign before it hands out a receipt), if named. */
-  quorum?: number;
-}
+export type { LogDescription };
 
 export class LogFetchError extends Error {
   override readonly name = 'LogFetchError';
@@ -25,45 +18,34 @@ async function get(fetchFn: typeof fetch, url: string): Promise<Response> {
 }
 
 /**
- * Asks a Goodtrace server for its log key (GET /log/key) and its witnesses (GET /api/log).
- * This trusts the operator's answer: a dishonest operator could serve its own keys. The two
- * answers must at least agree, and every key must parse.
+ * Asks a Goodtrace server for its log key (GET /log/key) and its witnesses (GET /api/log), and
+ * reads the answers with @goodtrace/verify's readLogDescription (the two must name the same
+ * key, every key must parse), as the donor's page does. This trusts the operator's answer: a
+ * dishonest operator could serve its own keys.
  */
 export async function fetchLogDescription(
   baseUrl: string,
   fetchFn: typeof fetch = fetch,
 ): Promise<LogDescription> {
   const base = baseUrl.replace(/\/+$/, '');
-  const logKey = (await (await get(fetchFn, `${base}/log/key`)).text()).trim();
-  let info: { origin?: unknown; verifierKey?: unknown; witnesses?: unknown; quorum?: unknown };
+  const keyText = await (await get(fetchFn, `${base}/log/key`)).text();
+  let info: unknown;
   try {
-    info = (await (await get(fetchFn, `${base}/api/log`)).json()) as typeof info;
+    info = await (await get(fetchFn, `${base}/api/log`)).json();
   } catch (e) {
     if (e instanceof LogFetchError) throw e;
     throw new LogFetchError(`${base}/api/log did not answer JSON`, { cause: e });
   }
-  if (info.verifierKey !== logKey) {
-    throw new LogFetchError(`${base}/log/key and ${base}/api/log name different log keys`);
-  }
-  if (typeof info.origin !== 'string' || !Array.isArray(info.witnesses)) {
-    throw new LogFetchError(`${base}/api/log lacks the origin or the witness list`);
-  }
-  const witnesses = info.witnesses.map((w, i) => {
-    const key = (w as { verifierKey?: unknown })?.verifierKey;
-    if (typeof key !== 'string') throw new LogFetchError(`witness ${i} has no verifier key`);
-    return { name: keyNameOf(key), verifierKey: key };
-  });
-  keyNameOf(logKey);
-  const q = info.quorum;
-  const quorum =
-    typeof q === 'number' && Number.isInteger(q) && q >= 0 && q <= witnesses.length ? q : undefined;
-  return { origin: info.origin, logKey, witnesses, ...(quorum === undefined ? {} : { quorum }) };
-}
-
-function keyNameOf(key: string): string {
   try {
-    return parseVerifierKey(key).name;
+    return readLogDescription(keyText, info);
   } catch (e) {
-    throw new LogFetchError(`the server's key "${key}" does not parse: ${(e as Error).message}`);
+    if (!isVerifyError(e)) throw e;
+    const message =
+      e.code === 'key_mismatch'
+        ? `${base}/log/key and ${base}/api/log name different log keys`
+        : e.code === 'malformed_key'
+          ? `the server's key ${e.message}`
+          : `${base}/api/log: ${e.message}`;
+    throw new LogFetchError(message, { cause: e });
   }
 }

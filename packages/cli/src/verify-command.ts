@@ -1,39 +1,64 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type LedgerErrorCode, parseVerifierKey } from '@goodtrace/ledger';
+import {
+  isVerifyError,
+  parseTrust,
+  type Trust,
+  type TrustInput,
+  verifyCommandLine,
+  verifyReceiptFile,
+} from '@goodtrace/verify';
 import { type Command, EXIT, type Io, parseCommandLine, UsageError } from './command.js';
 import { fetchLogDescription, LogFetchError } from './log-trust.js';
-import { type Trust, verifyReceiptDocument } from './verify-receipt.js';
+import { checkLines, eventLine, verdictLine } from './verify-receipt.js';
 
 const usage = `Usage:
   goodtrace verify <receipt.json> --log-key <key> [--witness <key> ...] [--quorum N] [--origin O]
-  goodtrace verify <receipt.json> --log-url https://host [--quorum N]
+  goodtrace verify <receipt.json> --log-url https://host [--quorum N] [--origin O]
+
+From a checkout of Goodtrace (after npm install), run it as
+  ${verifyCommandLine('https://host')}
 
 Checks a Goodtrace receipt offline: the log's signature on the checkpoint, the witnesses'
 cosignatures, the event's inclusion in the signed tree, and, for a donor's receipt file
 ({ "receipt": …, "donor": { "secret", "donationId" } }), that the donation is the donor's.
+The donor's page in the browser makes the same checks (@goodtrace/verify).
 
   --log-key <key>    the log's verifier key (name+id+base64), from a source you trust
   --witness <key>    a witness's verifier key; repeat for each witness you trust
   --quorum N         how many of those witnesses must have cosigned (default: all of them;
                      with --log-url, the server's own k-of-n policy)
-  --origin O         the checkpoint's expected origin line
+  --origin O         the checkpoint's expected origin line (with --log-url, the server's)
   --log-url <url>    take the log key, origin and witnesses from that Goodtrace server instead
                      (this trusts the operator's answer: check the keys elsewhere too)
 
-Exit status: 0 valid, 1 invalid (the failing check is printed), 2 usage or fetch error.`;
+Exit status: 0 valid, 1 not valid (the failing check is printed; a checkpoint not yet
+cosigned by the quorum is not valid yet), 2 usage or fetch error.`;
 
-/** Why a key given on the command line is refused. */
-function checkKey(key: string, flag: string): void {
-  try {
-    parseVerifierKey(key);
-  } catch (e) {
-    throw new UsageError(`${flag} "${key}" is not a verifier key: ${(e as Error).message}`);
-  }
+/** The flag a trust input came from, for a usage error that names it. */
+function flagOf(field: string | undefined): string {
+  if (field === 'logKey') return '--log-key';
+  if (field?.startsWith('witnesses')) return '--witness';
+  if (field === 'quorum') return '--quorum';
+  return 'the trust';
 }
 
-/** Trust problems found by the ledger before looking at the receipt are the caller's mistake. */
-const POLICY_ERRORS: LedgerErrorCode[] = ['ambiguous_key', 'invalid_argument', 'unknown_key_type'];
+/** A trust the reader gave is theirs to fix: a usage error that names the flag. */
+function parseGivenTrust(input: TrustInput): Trust {
+  try {
+    return parseTrust(input);
+  } catch (e) {
+    if (!isVerifyError(e)) throw e;
+    if (e.code === 'quorum_out_of_range') {
+      throw new UsageError(
+        `--quorum ${input.quorum} is more than the ${input.witnesses.length} witness(es) given`,
+      );
+    }
+    throw new UsageError(
+      e.code === 'malformed_key' ? `${flagOf(e.field)} ${e.message}` : e.message,
+    );
+  }
+}
 
 async function trustFrom(
   values: {
@@ -50,6 +75,7 @@ async function trustFrom(
     if (!/^\d+$/.test(values.quorum)) throw new UsageError('--quorum must be a whole number');
     quorum = Number(values.quorum);
   }
+  const origin = values.origin;
   if (values['log-url'] !== undefined) {
     if (values['log-key'] !== undefined || values.witness !== undefined) {
       throw new UsageError('give either --log-url, or --log-key with --witness, not both');
@@ -67,30 +93,22 @@ async function trustFrom(
         `${log.witnesses.length} witness key(s): compare them with a source you trust ` +
         '(a published key, a witness operator) for a verification that does not rest on the operator.',
     );
-    const witnesses = log.witnesses.map((w) => w.verifierKey);
-    return {
+    const k = quorum ?? log.quorum;
+    return parseGivenTrust({
       logKey: log.logKey,
-      witnesses,
-      quorum: quorum ?? log.quorum ?? witnesses.length,
-      origin: values.origin ?? log.origin,
-    };
+      witnesses: log.witnesses.map((w) => w.verifierKey),
+      origin: origin ?? log.origin,
+      ...(k === undefined ? {} : { quorum: k }),
+    });
   }
   const logKey = values['log-key'];
   if (logKey === undefined) throw new UsageError('give the log key (--log-key) or --log-url');
-  checkKey(logKey, '--log-key');
-  const witnesses = values.witness ?? [];
-  for (const w of witnesses) checkKey(w, '--witness');
-  if (quorum !== undefined && quorum > witnesses.length) {
-    throw new UsageError(
-      `--quorum ${quorum} is more than the ${witnesses.length} witness(es) given`,
-    );
-  }
-  return {
+  return parseGivenTrust({
     logKey,
-    witnesses,
-    quorum: quorum ?? witnesses.length,
-    ...(values.origin !== undefined ? { origin: values.origin } : {}),
-  };
+    witnesses: values.witness ?? [],
+    ...(quorum === undefined ? {} : { quorum }),
+    ...(origin === undefined ? {} : { origin }),
+  });
 }
 
 const options = {
@@ -136,15 +154,12 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.out('INVALID');
     return EXIT.invalid;
   }
-  const result = verifyReceiptDocument(document, trust);
-  if (result.failure && POLICY_ERRORS.includes(result.failure.code as LedgerErrorCode)) {
-    throw new UsageError(result.failure.message);
-  }
-  for (const check of result.checks) {
-    io.out(`${check.ok ? '✓' : '✗'} ${check.label}${check.detail ? `: ${check.detail}` : ''}`);
-  }
-  io.out(result.valid ? 'VALID' : 'INVALID');
-  return result.valid ? EXIT.valid : EXIT.invalid;
+  const result = verifyReceiptFile(document, trust);
+  for (const line of checkLines(result)) io.out(line);
+  const event = eventLine(result);
+  if (event !== undefined) io.out(event);
+  io.out(verdictLine(result));
+  return result.state === 'verified' ? EXIT.valid : EXIT.invalid;
 }
 
 export const verifyCommand: Command = {

@@ -8,6 +8,7 @@ import {
   CompactRange,
   cosign,
   createReceipt,
+  donorCommitment,
   formatCheckpoint,
   generateSignerKey,
   hashEvent,
@@ -17,7 +18,6 @@ import {
   type Receipt,
   signNote,
 } from '@goodtrace/ledger';
-import { donorCommitment } from '../src/verify-receipt.js';
 
 export const ORIGIN = 'goodtrace.test/log';
 
@@ -53,7 +53,7 @@ export function makeLog(): TestLog {
         amount: 5000 + i * 123_456,
         currency: 'CNY',
         paidSeq: i + 1,
-        donor: donorCommitment(secret, donationId),
+        donor: donorCommitment(Buffer.from(secret, 'hex'), donationId),
       },
     });
   }

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { verifyCommandLine } from '@goodtrace/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../src/command.js';
 import { main } from '../src/main.js';
@@ -35,7 +36,7 @@ describe('goodtrace verify', () => {
       expect.stringMatching(new RegExp(`^✓ log signature by ${ORIGIN}: key ID [0-9a-f]{8}$`)),
       '✓ 3 of 3 witness cosignatures: quorum 3: witness-0.test, witness-1.test, witness-2.test',
       expect.stringMatching(/^✓ inclusion of leaf 1 in tree 5: leaf hash \S+, root \S+$/),
-      expect.stringMatching(/^✓ event donation\.received \(v1\) at .*, ¥1,284\.56, /),
+      expect.stringMatching(/^ {2}event donation\.received \(v1\) at .*, ¥1,284\.56, /),
       'VALID',
     ]);
   });
@@ -68,12 +69,13 @@ describe('goodtrace verify', () => {
     expect(r.out.split('\n').at(-1)).toBe('INVALID');
   });
 
-  it('exits 1 when the quorum is not met, and 0 with a lower --quorum', async () => {
+  it('exits 1, not valid yet, when the quorum is not met, and 0 with a lower --quorum', async () => {
     const file = writeJson(withoutCosignature(log.receipt(2), 'witness-2.test'));
     const args = ['verify', file, '--log-key', log.logKey.verifierKey, ...witnessArgs];
     const strict = await run(args);
     expect(strict.code).toBe(1);
-    expect(strict.out).toContain('✗ 3 of 3 witness cosignatures: 2 of the required 3');
+    expect(strict.out).toContain('✗ 2 of 3 witness cosignatures: 2 of the required 3');
+    expect(strict.out.split('\n').at(-1)).toMatch(/^NOT YET VALID: /);
     expect((await run([...args, '--quorum', '2'])).code).toBe(0);
   });
 
@@ -114,6 +116,12 @@ describe('goodtrace verify', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.out).toBe('');
+  });
+
+  it('shows in its help the command the receipt pages show, run from a checkout', async () => {
+    const r = await run(['verify', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(verifyCommandLine('https://host'));
   });
 
   it('prints the subcommand table for help', async () => {

@@ -96,7 +96,7 @@ describe('goodtrace verify on a receipt served by the server', () => {
     expect(r.out).toContain(`✓ log signature by ${testLogOrigin}`);
     expect(r.out).toContain('✓ 1 of 1 witness cosignatures: quorum 1: witness.test');
     expect(r.out).toMatch(
-      /✓ event donation\.received \(v1\) at 2026-11-26T09:00:00\.000Z, ¥1,234\.50/,
+      /^ {2}event donation\.received \(v1\) at 2026-11-26T09:00:00\.000Z, ¥1,234\.50/m,
     );
     expect(r.code).toBe(0);
   });

@@ -60,6 +60,8 @@ export {
 } from './note.js';
 export {
   createReceipt,
+  type ParsedTrustPolicy,
+  parseTrustPolicy,
   type Receipt,
   type TrustPolicy,
   type VerifiedCheckpoint,

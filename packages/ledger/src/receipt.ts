@@ -79,15 +79,21 @@ function toVerifier(key: unknown, what: string): Verifier {
   throw new LedgerError('invalid_argument', `${what} must be a verifier key string or a Verifier`);
 }
 
+/** A trust policy whose keys parsed and whose quorum is in range (parseTrustPolicy). */
+export interface ParsedTrustPolicy {
+  logKey: Verifier;
+  witnesses: Verifier[];
+  quorum: number;
+  origin?: string;
+}
+
 /**
- * Opens a signed checkpoint under a trust policy: it must be signed by the log key, parse as a
- * C2SP checkpoint (with the expected origin, if given) and carry cosignatures from at least
- * `quorum` distinct trusted witnesses.
+ * Checks a trust policy before any checkpoint is opened with it: every key parses, the quorum is
+ * an integer in [0, witnesses.length], and no key is trusted twice. Returns it with its keys
+ * parsed, so a caller that verifies many receipts parses them once. Throws `malformed_key`
+ * (or `key_id_mismatch`, `unknown_key_type`), `invalid_argument` or `ambiguous_key`.
  */
-export function verifyCheckpoint(
-  signedCheckpoint: string,
-  policy: TrustPolicy,
-): VerifiedCheckpoint {
+export function parseTrustPolicy(policy: TrustPolicy): ParsedTrustPolicy {
   return guard('invalid_argument', () => {
     checkObject(policy, 'policy');
     const log = toVerifier(policy.logKey, 'logKey');
@@ -106,19 +112,44 @@ export function verifyCheckpoint(
         `quorum must be an integer in [0, ${witnesses.length}]`,
       );
     }
+    if (policy.origin !== undefined && typeof policy.origin !== 'string')
+      throw new LedgerError('invalid_argument', 'origin must be a string');
     // One party, one vote: the cosigner's name is not signed, so the same public key under two
-    // names (or the log's own key posing as a witness) must not count twice.
+    // names (or the log's own key posing as a witness) must not count twice; and two keys under
+    // one name and key ID would make a signature line ambiguous.
     const keys = [log, ...witnesses];
     for (let i = 0; i < keys.length; i++) {
       for (let j = i + 1; j < keys.length; j++) {
-        if (bytesEqual(keys[i]!.publicKey, keys[j]!.publicKey)) {
-          throw new LedgerError(
-            'ambiguous_key',
-            `${keys[i]!.name} and ${keys[j]!.name} share a public key`,
-          );
+        const [a, b] = [keys[i]!, keys[j]!];
+        if (bytesEqual(a.publicKey, b.publicKey)) {
+          throw new LedgerError('ambiguous_key', `${a.name} and ${b.name} share a public key`);
+        }
+        if (a.name === b.name && a.keyId === b.keyId) {
+          throw new LedgerError('ambiguous_key', `two keys are named ${a.name} with one key ID`);
         }
       }
     }
+    return {
+      logKey: log,
+      witnesses,
+      quorum,
+      ...(policy.origin !== undefined ? { origin: policy.origin } : {}),
+    };
+  });
+}
+
+/**
+ * Opens a signed checkpoint under a trust policy: it must be signed by the log key, parse as a
+ * C2SP checkpoint (with the expected origin, if given) and carry cosignatures from at least
+ * `quorum` distinct trusted witnesses.
+ */
+export function verifyCheckpoint(
+  signedCheckpoint: string,
+  policy: TrustPolicy,
+): VerifiedCheckpoint {
+  return guard('invalid_argument', () => {
+    const { logKey: log, witnesses, quorum, origin } = parseTrustPolicy(policy);
+    const keys = [log, ...witnesses];
     const opened = guard('malformed_note', () => {
       try {
         return openNote(signedCheckpoint, keys);
@@ -135,10 +166,10 @@ export function verifyCheckpoint(
       throw new LedgerError('log_signature_missing', 'checkpoint is not signed by the log key');
     }
     const checkpoint = parseCheckpoint(opened.text);
-    if (policy.origin !== undefined && checkpoint.origin !== policy.origin) {
+    if (origin !== undefined && checkpoint.origin !== origin) {
       throw new LedgerError(
         'origin_mismatch',
-        `checkpoint origin is ${checkpoint.origin}, want ${policy.origin}`,
+        `checkpoint origin is ${checkpoint.origin}, want ${origin}`,
       );
     }
     const cosignatures = opened.signatures.filter((s) => !isLog(s));

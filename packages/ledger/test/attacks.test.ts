@@ -16,6 +16,7 @@ import {
   openNote,
   parseCheckpoint,
   parseTilePath,
+  parseTrustPolicy,
   parseVerifierKey,
   proveInclusion,
   type Receipt,
@@ -428,6 +429,21 @@ describe('receipt attacks', () => {
     expect(check(receipt, { ...policy, witnesses: [log.logKey.verifierKey], quorum: 1 })).toBe(
       'ambiguous_key',
     );
+  });
+  it('parseTrustPolicy refuses the same policies before any checkpoint is opened', () => {
+    const w = log.witnessKeys[0]!.verifierKey;
+    expect(code(() => parseTrustPolicy({ ...policy, witnesses: [w, w] }))).toBe('ambiguous_key');
+    expect(
+      code(() => parseTrustPolicy({ ...policy, witnesses: [log.logKey.verifierKey], quorum: 1 })),
+    ).toBe('ambiguous_key');
+    expect(code(() => parseTrustPolicy({ ...policy, quorum: policy.witnesses.length + 1 }))).toBe(
+      'invalid_argument',
+    );
+    expect(code(() => parseTrustPolicy({ ...policy, logKey: 'not a key' }))).toBe('malformed_key');
+    const parsed = parseTrustPolicy(policy);
+    expect(parsed.logKey.verifierKey).toBe(log.logKey.verifierKey);
+    // Parsed keys are a policy too: verifying with them gives the same answer.
+    expect(check(receipt, parsed)).toBe('accepted');
   });
   it('a checkpoint from another origin is rejected', () => {
     expect(check(receipt, { ...policy, origin: 'other.example/log' })).toBe('origin_mismatch');

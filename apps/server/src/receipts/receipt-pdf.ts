@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { verifyCommandLine } from '@goodtrace/verify';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 
@@ -234,7 +235,8 @@ export async function renderReceiptPdf(
       : '',
     "This donation is an event on Goodtrace's public log, whose checkpoints independent witnesses " +
       'cosign. No donor name is on the log. Check it yourself: download the receipt (JSON) from the ' +
-      "page the QR code opens and run Goodtrace's open-source command-line tool:",
+      "page the QR code opens and run Goodtrace's command-line tool in a copy of its open-source " +
+      'code (after npm install):',
   ].filter(Boolean);
   doc.font('text').fontSize(9).fillColor(MUTED);
   for (const p of explain) {
@@ -245,14 +247,9 @@ export async function renderReceiptPdf(
     .font('Courier')
     .fontSize(8.5)
     .fillColor(INK)
-    .text(
-      `goodtrace verify receipt.json --log-url ${latin1(new URL(r.receiptUrl).origin)}`,
-      left,
-      y,
-      {
-        width,
-      },
-    );
+    .text(verifyCommandLine(latin1(new URL(r.receiptUrl).origin)), left, y, {
+      width,
+    });
   y = doc.y + 4;
   doc
     .font('Courier')

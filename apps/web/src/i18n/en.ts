@@ -699,7 +699,7 @@ export const en = {
   'receipt.pdf': 'Printable PDF',
   'receipt.secretWarning':
     'The file with your secret proves the donation is yours. Keep it private, like a paper receipt.',
-  'receipt.cli': 'Check it yourself, offline:',
+  'receipt.cli': 'Check it yourself, offline, in a copy of Goodtrace’s open-source code:',
   'receipt.notYet': 'Your receipt is ready once the payment is on the log.',
   'verify.title': 'Checked in your browser',
   'verify.lead':
@@ -712,7 +712,9 @@ export const en = {
   'verify.failed': 'Check failed: {reason}',
   'verify.checksMade': 'Checks made: {count}',
   'verify.entry': 'log entry #{index}',
+  'verify.check.receipt': 'The receipt is well formed',
   'verify.check.logSignature': 'Log signature by {key}',
+  'verify.check.origin': 'Checkpoint of the log {origin}',
   'verify.check.witnesses': 'Witness cosignatures: {k} of {n}',
   'verify.check.inclusion': 'Included in the log’s tree of size {size} (entry #{index})',
   'verify.check.event': 'The event says this donation ({id}) and {amount}',
@@ -720,10 +722,22 @@ export const en = {
   'verify.check.allocation': 'The disbursement lists this donation with {amount}',
   'verify.check.details': 'Purpose, payee, date, budget line and evidence are the logged ones',
   'verify.check.acknowledgement': 'The confirmation names this disbursement and its photo',
+  'verify.check.unspent':
+    'Logged donation {donated} less logged allocations {allocated} is {amount}',
   'verify.reason.no_receipt': 'not on the log yet',
   'verify.reason.quorum_not_met': 'not enough witness cosignatures',
   'verify.reason.log_signature_missing': 'not signed by the log’s key',
   'verify.reason.invalid_signature': 'the log’s signature is invalid',
+  'verify.reason.witnesses.invalid_signature': 'the cosignature of {witness} is forged',
+  'verify.reason.duplicate_signature': 'a key signed twice',
+  'verify.reason.no_verifiable_signature': 'not signed by the log’s key',
+  'verify.reason.malformed_checkpoint': 'the checkpoint is malformed',
+  'verify.reason.malformed_file': 'the receipt file is malformed',
+  'verify.reason.invalid_json': 'the receipt’s event is malformed',
+  'verify.reason.size_out_of_range': 'the receipt’s position is malformed',
+  'verify.reason.proof_wrong_length': 'the proof has the wrong length',
+  'verify.reason.index_out_of_range': 'the entry is beyond the tree',
+  'verify.reason.invalid_base64': 'the proof is malformed',
   'verify.reason.malformed_receipt': 'the receipt is malformed',
   'verify.reason.malformed_note': 'the checkpoint is malformed',
   'verify.reason.origin_mismatch': 'the receipt is from another log',
@@ -744,6 +758,10 @@ export const en = {
   'verify.reason.unverified_part': 'a fact above failed its check',
   'verify.reason.key_mismatch': 'the server names two different log keys',
   'verify.reason.malformed_key': 'the log’s key does not parse',
+  'verify.reason.ambiguous_key': 'the server trusts one key twice',
+  'verify.reason.quorum_out_of_range': 'the witness quorum is out of range',
+  'verify.reason.invalid_argument': 'the keys to trust are unusable',
+  'verify.reason.malformed_log_description': 'the server’s description of its log is malformed',
   'trace.title': 'Where did my money go',
   'trace.lead':
     'Oldest donations are spent first. Each payment your donation went into, with its evidence and the payee’s confirmation.',
@@ -793,7 +811,8 @@ export const en = {
   'publicReceipt.commitmentExplain':
     'The SHA-256 of a secret only the donor holds joined with this receipt ID. It says nothing about who gave; only the donor’s secret opens it, to show the donation is theirs.',
   'publicReceipt.files': 'Receipt files',
-  'publicReceipt.cli': 'Verify it yourself, with no need to trust this page:',
+  'publicReceipt.cli':
+    'Verify it yourself, with no need to trust this page, in a copy of Goodtrace’s open-source code:',
   'publicReceipt.notFoundTitle': 'No receipt with this ID',
   'publicReceipt.notFoundBody':
     'Check the link or scan the QR code again. A receipt exists once a donation has been paid.',

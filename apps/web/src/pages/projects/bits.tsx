@@ -1,3 +1,4 @@
+import { verifyCommandLine } from '@goodtrace/verify';
 import { type ReactNode, useMemo } from 'react';
 import { useI18n } from '../../i18n';
 import { formatFen, percentOf } from '../../money';
@@ -281,10 +282,7 @@ export function ReceiptFiles({
       </div>
       {note}
       <p className="small">
-        {lead}{' '}
-        <code className="command">
-          npx goodtrace verify receipt.json --log-url {window.location.origin}
-        </code>
+        {lead} <code className="command">{verifyCommandLine(window.location.origin)}</code>
       </p>
     </>
   );

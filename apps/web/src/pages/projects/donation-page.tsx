@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react';
+import { failTrace, receiptFile, type TraceFacts, verifyTrace } from '@goodtrace/verify';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError, get, query } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { DonationTrace } from '../../types';
 import { useLoad } from '../../use-load';
-import { failAll, type TraceFacts, verifyTrace } from '../../verify-facts';
 import { NotFoundPage } from '../not-found-page';
 import { EvidenceLinks, ReceiptFiles, useDates, useMoney, usePayee } from './bits';
 import { Fact, loadTrust } from './fact-checks';
@@ -13,7 +13,7 @@ import { Fact, loadTrust } from './fact-checks';
 /**
  * /donations/:donationId?token= — the donor's page: the donation, its receipts to download,
  * and every fact about it checked here against the public log before it is marked verified
- * (verify-facts.ts): that it was received, what part of it paid for what, and that the
+ * (@goodtrace/verify): that it was received, what part of it paid for what, and that the
  * beneficiary confirmed. Polls while the payment, the sequencer or the witnesses are pending.
  */
 
@@ -34,10 +34,7 @@ function stillWaiting(trace: DonationTrace, facts: TraceFacts | null): boolean {
 /** The donor's receipt with their secret, as `goodtrace verify` reads it (built here). */
 function downloadWithSecret(trace: DonationTrace) {
   const d = trace.donation;
-  const file = {
-    receipt: d.receipt,
-    donor: { secret: d.donor.secret, donationId: d.id },
-  };
+  const file = receiptFile(d.receipt, { secret: d.donor.secret, donationId: d.id });
   const blob = new Blob([`${JSON.stringify(file, null, 2)}\n`], { type: 'application/json' });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -189,20 +186,13 @@ export function DonationPage() {
   const path = `/donations/${encodeURIComponent(donationId)}/trace${query({ token })}`;
   const [load, reload] = useLoad(() => get<DonationTrace>(path), path);
   const [trustLoad, reloadTrust] = useLoad(loadTrust, 'trust');
-  const [facts, setFacts] = useState<TraceFacts | null>(null);
   const [polls, setPolls] = useState(0);
 
   const trace = load.state === 'done' ? load.data : null;
   const trust = trustLoad.state === 'done' ? trustLoad.data : null;
-
-  useEffect(() => {
-    if (!trace || !trust) return;
-    let live = true;
-    if ('error' in trust) setFacts(failAll(trace, trust.error));
-    else void verifyTrace(trace, trust.trust).then((f) => live && setFacts(f));
-    return () => {
-      live = false;
-    };
+  const facts = useMemo(() => {
+    if (!trace || !trust) return null;
+    return 'error' in trust ? failTrace(trace, trust.error) : verifyTrace(trace, trust.trust);
   }, [trace, trust]);
 
   // Ask again while something is on its way; quickly at first, then every few seconds.

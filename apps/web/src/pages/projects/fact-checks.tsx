@@ -1,68 +1,88 @@
-import { parseVerifierKey } from '@goodtrace/ledger';
+import {
+  type Check,
+  type FactResult,
+  isVerifyError,
+  type Trust,
+  trustFromLog,
+  type Vars,
+  type VerifyErrorCode,
+} from '@goodtrace/verify';
 import type { ReactNode } from 'react';
 import { get, getText } from '../../api';
 import { useI18n } from '../../i18n';
-import type { LogInfo } from '../../types';
-import { type Check, type FactResult, type Trust, trustFrom } from '../../verify-facts';
 import { useMoney } from './bits';
 
 /**
  * What the receipt pages (the donor's /donations/:id and the public /receipts/:id) share: the
  * keys they trust, read from what the server publishes, and a fact's mark with the list of
- * checks made on its receipt in the browser (verify-facts.ts), each with its own mark.
+ * checks @goodtrace/verify made on its receipt in the browser, each with its own mark. The
+ * checks and their reasons are the package's; this file only says them in the page's language.
  */
 
-/** The keys a page trusts (trustFrom), and the log key's name for the check labels. */
-export type TrustLoad = { trust: Trust; keyName: string } | { error: string };
+/** The keys a page trusts (trustFromLog), and the log key's name for the check labels. */
+export type TrustLoad = { trust: Trust; keyName: string } | { error: VerifyErrorCode };
 
 export async function loadTrust(): Promise<TrustLoad> {
-  const [key, info] = await Promise.all([getText('/log/key'), get<LogInfo>('/log')]);
-  const trust = trustFrom(key, info);
-  if ('error' in trust) return trust;
-  let keyName = trust.origin;
+  const [key, info] = await Promise.all([getText('/log/key'), get<unknown>('/log')]);
   try {
-    keyName = parseVerifierKey(trust.logKey).name;
-  } catch {
-    return { error: 'malformed_key' };
+    const trust = trustFromLog(key, info);
+    return { trust, keyName: trust.logKey.name };
+  } catch (e) {
+    // The server contradicts itself, or serves keys that do not parse: nothing can be verified.
+    if (isVerifyError(e)) return { error: e.code };
+    throw e;
   }
-  return { trust, keyName };
 }
 
 export function useCheckLabel() {
   const { t } = useI18n();
   const money = useMoney();
+  const amount = (v: Vars) =>
+    typeof v.amount === 'number'
+      ? money(v.amount, typeof v.currency === 'string' ? v.currency : undefined)
+      : '';
   return (c: Check, keyName: string): string => {
     const v = c.vars ?? {};
     switch (c.name) {
+      case 'receipt':
+        return t('verify.check.receipt');
       case 'logSignature':
-        return t('verify.check.logSignature', { key: keyName });
+        return t('verify.check.logSignature', { key: v.key ?? keyName });
+      case 'origin':
+        return t('verify.check.origin', { origin: v.origin ?? '' });
       case 'witnesses':
-        return t('verify.check.witnesses', { k: v.k ?? 0, n: v.n ?? 0 });
+        return t('verify.check.witnesses', { k: v.k ?? '?', n: v.n ?? 0 });
       case 'inclusion':
         return t('verify.check.inclusion', { size: v.size ?? '?', index: v.index ?? '?' });
       case 'event':
-        return t('verify.check.event', {
-          id: String(v.donationId ?? ''),
-          amount: typeof v.amount === 'number' ? money(v.amount) : '',
-        });
+        return t('verify.check.event', { id: String(v.donationId ?? ''), amount: amount(v) });
       case 'donor':
         return t('verify.check.donor');
       case 'allocation':
-        return t('verify.check.allocation', {
-          amount: typeof v.amount === 'number' ? money(v.amount) : '',
-        });
+        return t('verify.check.allocation', { amount: amount(v) });
       case 'details':
         return t('verify.check.details');
       case 'acknowledgement':
         return t('verify.check.acknowledgement');
+      case 'unspent':
+        return t('verify.check.unspent', {
+          donated: typeof v.donated === 'number' ? money(v.donated) : '',
+          allocated: typeof v.allocated === 'number' ? money(v.allocated) : '',
+          amount: amount(v),
+        });
     }
   };
 }
 
+/** A reason in words: the check's own wording of it first (a witness's bad signature is not the log's). */
 export function useReason() {
   const { maybe } = useI18n();
-  return (reason: string | undefined, vars?: Record<string, string | number>) =>
-    reason ? (maybe(`verify.reason.${reason}`, vars) ?? reason) : '';
+  return (reason: string | undefined, vars?: Vars, check?: string) =>
+    reason
+      ? ((check ? maybe(`verify.reason.${check}.${reason}`, vars) : null) ??
+        maybe(`verify.reason.${reason}`, vars) ??
+        reason)
+      : '';
 }
 
 /** The mark beside a fact: verified only when every check on its receipt passed here. */
@@ -89,7 +109,7 @@ export function FactMark({ fact, testId }: { fact: FactResult | null; testId: st
   return (
     <span className="fact-mark fact-failed" data-testid={testId} data-state="failed" role="alert">
       <span aria-hidden="true">✗ </span>
-      {t('verify.failed', { reason: reason(fact.reason, failing?.vars) })}
+      {t('verify.failed', { reason: reason(fact.reason, failing?.vars, failing?.name) })}
     </span>
   );
 }
@@ -114,7 +134,9 @@ export function CheckList({ fact, keyName }: { fact: FactResult; keyName: string
           </span>
           <span>
             {label(c, keyName)}
-            {!c.ok && <span className="check-line-reason"> — {reason(c.reason, c.vars)}</span>}
+            {!c.ok && (
+              <span className="check-line-reason"> — {reason(c.reason, c.vars, c.name)}</span>
+            )}
           </span>
         </li>
       ))}
@@ -155,7 +177,7 @@ export function Fact({
         <details className="fact-checks" open={fact.state === 'failed'}>
           <summary>
             {t('verify.checksMade', { count: fact.checks.length })}
-            {fact.leafIndex !== undefined && ` · ${t('verify.entry', { index: fact.leafIndex })}`}
+            {fact.entry && ` · ${t('verify.entry', { index: fact.entry.leafIndex })}`}
           </summary>
           <CheckList fact={fact} keyName={keyName} />
         </details>

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react';
+import { type FactResult, verifyDonation } from '@goodtrace/verify';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { ProjectSummary } from '../../types';
 import { useLoad } from '../../use-load';
-import { type FactResult, verifyDonationReceipt } from '../../verify-facts';
 import { ReceiptFiles, useDates, useMoney } from './bits';
 import { Fact, loadTrust, type TrustLoad } from './fact-checks';
 
@@ -65,23 +65,13 @@ function shownOf(receipt: unknown): Shown {
 }
 
 /**
- * The receipt's checks: the log's signature, witnesses, inclusion, then that the event is this
- * receipt id's `donation.received`. The page has no expectation of its own beyond the id, so
- * the amount expected is the one the event carries, which the inclusion proof vouches for.
+ * The receipt's checks (@goodtrace/verify): the log's signature and origin, the witnesses, the
+ * inclusion, then that the event is this receipt id's `donation.received`. The page expects
+ * nothing of its own beyond the id: what it shows is read from the event the proof vouches for.
  */
-function verifyPublicReceipt(
-  receipt: unknown,
-  donationId: string,
-  trust: TrustLoad,
-  shown: Shown,
-): Promise<FactResult> {
-  if ('error' in trust)
-    return Promise.resolve({ state: 'failed', checks: [], reason: trust.error });
-  return verifyDonationReceipt(receipt, trust.trust, {
-    donationId,
-    amount: shown.amount ?? Number.NaN,
-    currency: shown.currency,
-  });
+function verifyPublicReceipt(receipt: unknown, donationId: string, trust: TrustLoad): FactResult {
+  if ('error' in trust) return { state: 'failed', checks: [], reason: trust.error };
+  return verifyDonation(receipt, trust.trust, { donationId });
 }
 
 function NotFound() {
@@ -118,23 +108,15 @@ export function ReceiptPage() {
   useDocumentTitle(t('publicReceipt.title'));
   const [load, reload] = useLoad(() => loadReceipt(donationId), donationId);
   const [trustLoad, reloadTrust] = useLoad(loadTrust, 'trust');
-  const [fact, setFact] = useState<FactResult | null>(null);
   const [polls, setPolls] = useState(0);
 
   const answer = load.state === 'done' ? load.data : null;
   const receipt = answer && !answer.pending ? answer.receipt : null;
   const trust = trustLoad.state === 'done' ? trustLoad.data : null;
-
-  useEffect(() => {
-    if (receipt === null || !trust) return;
-    let live = true;
-    void verifyPublicReceipt(receipt, donationId, trust, shownOf(receipt)).then(
-      (f) => live && setFact(f),
-    );
-    return () => {
-      live = false;
-    };
-  }, [receipt, donationId, trust]);
+  const fact = useMemo(
+    () => (receipt === null || !trust ? null : verifyPublicReceipt(receipt, donationId, trust)),
+    [receipt, donationId, trust],
+  );
 
   // Ask again while the event or its witnesses' cosignatures are on their way.
   const waiting = answer !== null && (answer.pending || fact?.state === 'waiting');
