@@ -234,7 +234,7 @@ describe('two witness processes beside the server', () => {
     // Events already covered by a checkpoint both cosigned keep their receipts.
     expect((await receipt(older!)).statusCode).toBe(200);
     const policy = { quorum: 1, witnesses: [one.name, two.name] };
-    const lenient = await getReceipt(t.database.db, id!, policy);
+    const lenient = await getReceipt(t.database.db, id!, { policy, tiles: t.app.ledger.tiles });
     expect(lenient.status).toBe('complete');
     if (lenient.status !== 'complete') return;
     const v = verifyReceipt(lenient.receipt, {
