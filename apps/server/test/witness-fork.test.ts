@@ -215,7 +215,7 @@ describe('two witness processes beside the server', () => {
         { out: (l) => out.push(l), err: () => {}, cwd: dirs[0]!, fetch },
       );
     expect(await audit('2', ['--witness', two.verifierKey])).toBe(0);
-    expect(out.at(-1)).toBe('CLEAN');
+    expect(out.at(-1)).toMatch(/^CLEAN: the log and every balance check out/);
     // Asking for a cosignature the checkpoint does not have fails the audit.
     const stranger = generateSignerKey('stranger.test', { type: 0x04 }).verifierKey;
     out.length = 0;
