@@ -55,7 +55,7 @@ import { createMetrics } from '../src/http/metrics.js';
 import { appendEvent, appendEvents } from '../src/ledger/append-event.js';
 import { getInclusionProof, readEntries } from '../src/ledger/read.js';
 import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
-import { inclusionProof } from '../src/ledger/tile-store.js';
+import { inclusionProof, TileCache } from '../src/ledger/tile-store.js';
 
 setCryptoProvider(nodeCryptoProvider());
 
@@ -570,11 +570,13 @@ async function bench(store: Store): Promise<Figures> {
     const root = parseCheckpoint(splitNote(state.checkpoint).text).rootHash;
     const indexes = Array.from({ length: PROOFS }, () => Math.floor(Math.random() * size));
     const leafOf = async (i: number) => (await readEntries(db, i, i + 1))[0]!.leaf;
-    for (const i of indexes.slice(0, 50)) await inclusionProof(db, i, size); // warm-up
+    // One tile cache for this database, as the server's LedgerService keeps.
+    const tiles = new TileCache();
+    for (const i of indexes.slice(0, 50)) await inclusionProof(db, tiles, i, size); // warm-up
     const proofTimes: number[] = [];
     for (const [k, i] of indexes.entries()) {
       const s = performance.now();
-      const proof = await inclusionProof(db, i, size);
+      const proof = await inclusionProof(db, tiles, i, size);
       proofTimes.push(performance.now() - s);
       if (k % 100 === 0) {
         const leafHash = hashLeaf(await leafOf(i));
@@ -584,7 +586,7 @@ async function bench(store: Store): Promise<Figures> {
     const apiTimes: number[] = [];
     for (const [k, i] of indexes.entries()) {
       const s = performance.now();
-      const p = await getInclusionProof(db, i);
+      const p = await getInclusionProof(db, tiles, i);
       apiTimes.push(performance.now() - s);
       if (k % 100 === 0) {
         verifyInclusion({

@@ -136,7 +136,7 @@ describe('goodtrace audit against a live server', () => {
     expect(r.report.tree.entries).toBe(r.report.checkpoint!.size);
     expect(r.out).toMatch(/✓ tree: .* root matches the checkpoint/);
     expect(r.out).toContain('✓ evidence: 2 file(s) downloaded; each matches its hash on the log');
-    expect(r.out.split('\n').at(-1)).toBe('CLEAN');
+    expect(r.out.split('\n').at(-1)).toMatch(/^CLEAN: the log and every balance check out/);
     // Fetched as C2SP tlog-tiles says: the checkpoint, the partial bundle and its hash tile.
     expect(r.requests).toContain('/log/checkpoint');
     expect(r.requests).toContain(`/log/tile/entries/000.p/${r.report.checkpoint!.size}`);
@@ -169,13 +169,16 @@ describe('goodtrace audit against a live server', () => {
     expect(third.report.tree).toMatchObject({ bundlesCached: 1, bundlesFetched: 1, entries: size });
   });
 
-  it('refuses a log key other than the one pinned on the first run', async () => {
+  it('refuses a log key other than the one pinned on the first run (exit 3)', async () => {
     const state = freshState();
-    expect((await audit(state)).code).toBe(0);
+    const first = await audit(state);
+    expect(first.code).toBe(0);
+    expect(first.err).toContain('WARNING: no --log-key: trusting the log key');
     const other = generateSignerKey('test.goodtrace.example/log').verifierKey;
     const r = await audit(state, ['--log-key', other]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.report.findings.map((f) => f.code)).toEqual(['key_changed']);
+    expect(r.out.split('\n').at(-1)).toMatch(/^KEY CHANGED: /);
   });
 
   it('names the project, the figure and both values when a stored total is changed behind the server', async () => {
@@ -259,17 +262,22 @@ describe('goodtrace audit against a live server', () => {
     }
   });
 
-  it('reports an evidence file altered on disk as evidence_mismatch', async () => {
+  it('fails on an evidence file altered on disk: an evidence_mismatch finding, not an anomaly', async () => {
     const path = t.app.files.pathOf(invoice);
     const original = readFileSync(path);
     writeFileSync(path, Buffer.concat([original, Buffer.from('%tampered\n')]));
     try {
       const r = await audit(freshState());
       expect(r.code).toBe(1);
-      expect(r.report.findings).toEqual([]);
-      expect(r.report.anomalies).toEqual([
-        expect.objectContaining({ code: 'evidence_mismatch', disbursementId: expect.any(String) }),
+      expect(r.report.findings).toEqual([
+        expect.objectContaining({
+          kind: 'evidence',
+          code: 'evidence_mismatch',
+          disbursementId: expect.any(String),
+        }),
       ]);
+      expect(r.report.anomalies.map((a) => a.code)).not.toContain('evidence_mismatch');
+      expect(r.out.split('\n').at(-1)).toMatch(/^FAILED: 1 check failed/);
       expect(r.out).toMatch(
         new RegExp(`evidence_mismatch at index \\d+: invoice of disbursement \\S+ ${invoice}`),
       );
@@ -299,9 +307,7 @@ describe('goodtrace audit against a live server', () => {
       // The books of a mixed history are not replayed: the rewrite is the finding.
       expect(r.report.findings.every((f) => f.kind === 'log')).toBe(true);
       expect(r.out).toContain('✗ consistency: does not extend the checkpoint');
-      const saved = JSON.parse(
-        readFileSync(join(state, 'test.goodtrace.example_log', 'state.json'), 'utf8'),
-      );
+      const saved = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8'));
       expect(saved.size).toBe(first.report.checkpoint!.size);
     } finally {
       await forged.close();

@@ -13,7 +13,7 @@ import { appendEvent } from '../src/ledger/append-event.js';
 import { extendTree, packBatch, queuedTimes, signCheckpoint } from '../src/ledger/extend-tree.js';
 import { currentSize, getReceipt, readEntries } from '../src/ledger/read.js';
 import { initLogState, Sequencer } from '../src/ledger/sequencer.js';
-import { appendTiles } from '../src/ledger/tile-store.js';
+import { appendTiles, TileCache } from '../src/ledger/tile-store.js';
 import { createTestDatabase } from './support/database.js';
 import { logIndexOf } from './support/ledger.js';
 
@@ -108,12 +108,20 @@ describe('the log stores each leaf once', () => {
     expect(await drain(sequencer)).toBe(1);
     expect(await logIndexOf(database.db, kept)).toBe(5);
     expect(await logIndexOf(database.db, lost)).toBe(null);
-    await expect(getReceipt(database.db, lost)).rejects.toThrow(AppError);
+    const receipts = { policy: { quorum: 0, witnesses: [] }, tiles: new TileCache() };
+    await expect(getReceipt(database.db, lost, receipts)).rejects.toThrow(AppError);
     const state = await database.db
       .selectFrom('ledger_state')
       .select(['tree_size', 'sequenced_through', 'settled_through'])
       .executeTakeFirstOrThrow();
     expect(state).toEqual({ tree_size: '6', sequenced_through: kept, settled_through: kept });
+  });
+
+  it('a receipt cannot be read without the policy it rests on: no default quorum, a type error', async () => {
+    const id = await append(database.db, 102);
+    await drain(sequencer);
+    // @ts-expect-error the receipt source (the configured policy and the tile cache) is required
+    await expect(getReceipt(database.db, id)).rejects.toThrow(TypeError);
   });
 
   it('with nothing appended, a batch writes nothing and the sequencer has no work', async () => {

@@ -24,6 +24,7 @@ import {
   consistencyProof,
   inclusionProof,
   readTiles,
+  TileCache,
 } from '../src/ledger/tile-store.js';
 import { createTestDatabase } from './support/database.js';
 
@@ -116,18 +117,19 @@ describe('the sequencer write path', () => {
     // From the leaves alone: the reference.
     const fromLeaves = (node: { level: number; index: number }) =>
       rootHash(leaves.slice(node.index * 2 ** node.level, (node.index + 1) * 2 ** node.level));
+    const tiles = new TileCache();
     // Sizes on and around the mid-node (16) and tile (256) boundaries, and the whole log.
     for (const size of [1, 15, 16, 17, 31, 33, 255, 256, 257, 272, 511, 512, 513, 767, 1000]) {
       const root = rootHash(leaves.slice(0, size));
       for (const index of new Set([0, 15, 16, 100, 255, 256, 511, 700, size - 1])) {
         if (index >= size) continue;
-        const proof = await inclusionProof(database.db, index, size);
+        const proof = await inclusionProof(database.db, tiles, index, size);
         expect(proof).toEqual(proveInclusion({ index, treeSize: size, hashAt: fromLeaves }));
         verifyInclusion({ leafHash: leaves[index]!, index, treeSize: size, proof, rootHash: root });
       }
       for (const old of [1, 16, 17, 256, 300]) {
         if (old >= size) continue;
-        const proof = await consistencyProof(database.db, old, size);
+        const proof = await consistencyProof(database.db, tiles, old, size);
         expect(proof).toEqual(
           proveConsistency({ oldSize: old, newSize: size, hashAt: fromLeaves }),
         );
@@ -202,13 +204,17 @@ describe('proofs over cached tiles', () => {
     const leaves = await readEntries(database.db, 0, size);
     const leafHashes = leaves.map((l) => hashLeaf(l.leaf));
     const root = rootHash(leafHashes);
+    const tiles = new TileCache();
     for (const index of [0, TILE_WIDTH - 1, TILE_WIDTH, 2 * TILE_WIDTH + 3, size - 1]) {
-      const first = await inclusionProof(database.db, index, size); // fills the cache
-      const cached = await inclusionProof(database.db, index, size);
       // A transaction never reads or fills the cache.
+      const cachedBefore = tiles.size;
       const fromDb = await database.db
         .transaction()
-        .execute(async (tx) => inclusionProof(tx, index, size));
+        .execute(async (tx) => inclusionProof(tx, tiles, index, size));
+      expect(tiles.size).toBe(cachedBefore);
+      const first = await inclusionProof(database.db, tiles, index, size); // fills the cache
+      expect(tiles.size).toBeGreaterThan(0);
+      const cached = await inclusionProof(database.db, tiles, index, size);
       expect(cached).toEqual(fromDb);
       expect(first).toEqual(fromDb);
       verifyInclusion({

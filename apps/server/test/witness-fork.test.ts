@@ -215,7 +215,7 @@ describe('two witness processes beside the server', () => {
         { out: (l) => out.push(l), err: () => {}, cwd: dirs[0]!, fetch },
       );
     expect(await audit('2', ['--witness', two.verifierKey])).toBe(0);
-    expect(out.at(-1)).toBe('CLEAN');
+    expect(out.at(-1)).toMatch(/^CLEAN: the log and every balance check out/);
     // Asking for a cosignature the checkpoint does not have fails the audit.
     const stranger = generateSignerKey('stranger.test', { type: 0x04 }).verifierKey;
     out.length = 0;
@@ -234,7 +234,7 @@ describe('two witness processes beside the server', () => {
     // Events already covered by a checkpoint both cosigned keep their receipts.
     expect((await receipt(older!)).statusCode).toBe(200);
     const policy = { quorum: 1, witnesses: [one.name, two.name] };
-    const lenient = await getReceipt(t.database.db, id!, policy);
+    const lenient = await getReceipt(t.database.db, id!, { policy, tiles: t.app.ledger.tiles });
     expect(lenient.status).toBe('complete');
     if (lenient.status !== 'complete') return;
     const v = verifyReceipt(lenient.receipt, {

@@ -13,8 +13,6 @@ export const ANOMALY_CODES = [
   'large_disbursement',
   'round_disbursement',
   'idle_money',
-  /** An evidence file whose bytes do not hash to the SHA-256 on the log; only the audit tool, which downloads the files, finds these. */
-  'evidence_mismatch',
 ] as const;
 
 export type AnomalyCode = (typeof ANOMALY_CODES)[number];

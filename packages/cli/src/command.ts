@@ -1,7 +1,10 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
-/** Exit statuses of every subcommand. */
-export const EXIT = { valid: 0, invalid: 1, usage: 2 } as const;
+/**
+ * Exit statuses of every subcommand. `trustChanged` is the audit's: the keys or the log are not
+ * the ones pinned on its first run, so nothing else was checked.
+ */
+export const EXIT = { valid: 0, invalid: 1, usage: 2, trustChanged: 3 } as const;
 
 /** A mistake in how the command was called: printed with the usage, exit status 2. */
 export class UsageError extends Error {
@@ -14,6 +17,12 @@ export interface Io {
   err(line: string): void;
   /** The folder relative file names are resolved against. */
   cwd: string;
+  /**
+   * The user's state directory (XDG_STATE_HOME or the platform's equivalent: audit/state-dir.ts),
+   * under which `goodtrace audit` keeps a folder per site; processIo() takes it from the
+   * environment. Without it, the audit needs --state.
+   */
+  stateHome?: string;
   fetch: typeof fetch;
   /** Rewrites a status line in place (a terminal's stderr); absent, progress goes to `err` as plain lines. */
   progress?(line: string): void;

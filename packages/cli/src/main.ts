@@ -1,6 +1,8 @@
+import { homedir } from 'node:os';
 import { setCryptoProvider } from '@goodtrace/ledger';
 import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import { auditCommand } from './audit/audit-command.js';
+import { userStateHome } from './audit/state-dir.js';
 import { type Command, EXIT, type Io, UsageError } from './command.js';
 import { verifyCommand } from './verify-command.js';
 import { witnessCommand } from './witness/witness-command.js';
@@ -26,6 +28,7 @@ export function processIo(): Io {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     cwd: process.env.INIT_CWD || process.cwd(),
+    stateHome: userStateHome(process.env, process.platform, homedir()),
     fetch: globalThis.fetch,
     // A terminal gets a status line rewritten in place; a pipe or a file gets plain lines.
     ...(process.stderr.isTTY
@@ -34,7 +37,7 @@ export function processIo(): Io {
   };
 }
 
-/** Runs `goodtrace <argv>`; resolves to the exit status (0 valid, 1 invalid, 2 usage). */
+/** Runs `goodtrace <argv>`; resolves to the exit status (0 valid, 1 invalid, 2 usage, 3 the audit's keys changed). */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   // Native SHA-256 and Ed25519: the same results as the default, faster on long audits.
   setCryptoProvider(nodeCryptoProvider());

@@ -1,6 +1,6 @@
 // Known-answer vector checks and property checks shared by the Node suite (vitest) and the browser
 // suite (bundled with esbuild and run in Chromium). Isomorphic: no Node built-ins here either; the
-// vectors are read from ../shared/vectors by the caller and passed in, parsed.
+// vectors are read from test/vectors by the caller and passed in, parsed.
 
 import fc from 'fast-check';
 import {
@@ -55,7 +55,7 @@ export interface Case {
   run: () => void | Promise<void>;
 }
 
-/** The vector files these checks understand; a new file in shared/vectors must be added here. */
+/** The vector files these checks understand; a new file in test/vectors must be added here. */
 export const VECTOR_FILES = ['merkle.json', 'merkle-probes.json', 'note.json', 'tiles.json'];
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { GroupCommit } from '../db/group-commit.js';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { getReceipts } from '../ledger/read.js';
+import { getReceipts, type ReceiptSource } from '../ledger/read.js';
 import { fen } from '../projects/money.js';
 import { listDisbursements } from '../spending/queries.js';
 import { donorCommitment, tokenMatches } from './donor-secret.js';
@@ -205,7 +205,13 @@ function checkoutReader(db: Kysely<DB>): GroupCommit<string, CheckoutRow | undef
  * beneficiary's confirmation with its receipt, and what is still unspent. Each receipt lets
  * the browser check the fact against the log by itself.
  */
-export async function getTrace(db: Kysely<DB>, donationId: string, access: DonorAccess, now: Date) {
+export async function getTrace(
+  db: Kysely<DB>,
+  donationId: string,
+  access: DonorAccess,
+  now: Date,
+  receipts: ReceiptSource,
+) {
   // The allocations (with each disbursement's confirmation event) are read beside the access
   // check; nothing is shown unless it passes. Then the disbursements and every receipt side by
   // side: three round trips in all, however many allocations.
@@ -228,10 +234,11 @@ export async function getTrace(db: Kysely<DB>, donationId: string, access: Donor
           allocations.map((a) => a.disbursement_id),
         )
       : [],
-    getReceipts(db, [
-      donation.outboxId,
-      ...allocations.flatMap((a) => [a.outbox_id, a.ack_outbox_id]),
-    ]),
+    getReceipts(
+      db,
+      [donation.outboxId, ...allocations.flatMap((a) => [a.outbox_id, a.ack_outbox_id])],
+      receipts,
+    ),
   ]);
   const byId = new Map(disbursements.map((d) => [d.id, d]));
   return {

@@ -113,6 +113,7 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.donationId,
         { token: request.query.token, userId: request.auth?.user.id },
         app.clock(),
+        app.ledger.receipts,
       ),
   );
 
@@ -136,7 +137,7 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .where('status', 'in', ['paid', 'refunded'])
         .executeTakeFirst();
       if (!d?.outbox_id) throw new AppError('not_found', 'No paid donation with this receipt id.');
-      const found = await getReceipt(app.db, d.outbox_id);
+      const found = await getReceipt(app.db, d.outbox_id, app.ledger.receipts);
       if (found.status === 'pending') {
         reply.code(202).header('retry-after', '1');
         return { status: 'pending' };

@@ -36,7 +36,7 @@ export interface TreeExtension {
 }
 
 /**
- * A sequencer batch as the take returns it (ledger_take_batch, migration 2026-11-27-09), one
+ * A sequencer batch as the take returns it (ledger_take_batch, take-batch.ts), one
  * bytea: the `n` entries' queued_at in log order (timestamptz_send: int8 µs since 2000-01-01),
  * then their `n` leaf hashes in the same order.
  */

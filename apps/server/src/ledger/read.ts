@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { consistencyProof, inclusionProof, tileHashAt } from './tile-store.js';
+import { consistencyProof, inclusionProof, type TileCache, tileHashAt } from './tile-store.js';
 import type { AlarmKind } from './witness-client.js';
 
 /** Reads of the log for the JSON API: entries, proofs and receipts. */
@@ -104,12 +104,17 @@ async function checkpointOfSize(db: Kysely<DB>, size: number): Promise<string> {
   return row.checkpoint;
 }
 
-export async function getInclusionProof(db: Kysely<DB>, index: number, treeSize?: number) {
+export async function getInclusionProof(
+  db: Kysely<DB>,
+  tiles: TileCache,
+  index: number,
+  treeSize?: number,
+) {
   const size = treeSize ?? (await currentSize(db));
   const checkpoint = await checkpointOfSize(db, size);
   if (index >= size)
     throw new AppError('validation_failed', `index ${index} is not below tree size ${size}.`);
-  const proof = await inclusionProof(db, index, size);
+  const proof = await inclusionProof(db, tiles, index, size);
   const entry = await getEntry(db, index);
   return {
     index,
@@ -120,7 +125,12 @@ export async function getInclusionProof(db: Kysely<DB>, index: number, treeSize?
   };
 }
 
-export async function getConsistencyProof(db: Kysely<DB>, from: number, to?: number) {
+export async function getConsistencyProof(
+  db: Kysely<DB>,
+  tiles: TileCache,
+  from: number,
+  to?: number,
+) {
   const newSize = to ?? (await currentSize(db));
   if (from > newSize)
     throw new AppError('validation_failed', `from (${from}) is beyond to (${newSize}).`);
@@ -128,7 +138,8 @@ export async function getConsistencyProof(db: Kysely<DB>, from: number, to?: num
     checkpointOfSize(db, from),
     checkpointOfSize(db, newSize),
   ]);
-  const proof = from === 0 || from === newSize ? [] : await consistencyProof(db, from, newSize);
+  const proof =
+    from === 0 || from === newSize ? [] : await consistencyProof(db, tiles, from, newSize);
   return { from, to: newSize, proof: proof.map(encodeBase64), oldCheckpoint, newCheckpoint };
 }
 
@@ -146,16 +157,14 @@ export interface ReceiptPolicy {
   witnesses: string[];
 }
 
-// Per database handle, set by LedgerService.open, so every reader of receipts (the log API, a
-// donor's trace) applies the configured policy without passing it along.
-const receiptPolicies = new WeakMap<Kysely<DB>, ReceiptPolicy>();
-
-export function setReceiptPolicy(db: Kysely<DB>, policy: ReceiptPolicy): void {
-  receiptPolicies.set(db, policy);
-}
-
-export function receiptPolicy(db: Kysely<DB>): ReceiptPolicy {
-  return receiptPolicies.get(db) ?? { quorum: 0, witnesses: [] };
+/**
+ * What every reader of receipts is handed: the configured policy and the tile cache their
+ * proofs read through. The LedgerService builds it (`ledger.receipts`) from the configuration;
+ * there is no default, so a receipt cannot be served without a policy.
+ */
+export interface ReceiptSource {
+  policy: ReceiptPolicy;
+  tiles: TileCache;
 }
 
 /**
@@ -166,9 +175,9 @@ export function receiptPolicy(db: Kysely<DB>): ReceiptPolicy {
 export async function getReceipt(
   db: Kysely<DB>,
   outboxId: string,
-  policy: ReceiptPolicy = receiptPolicy(db),
+  source: ReceiptSource,
 ): Promise<ReceiptLookup> {
-  const receipt = (await receiptsFor(db, [outboxId], policy)).get(outboxId);
+  const receipt = (await receiptsFor(db, [outboxId], source)).get(outboxId);
   if (receipt === undefined) {
     // Not on the log: queued if its outbox row exists (rows are kept for good, so this order
     // cannot miss an event that the sequencer takes in between).
@@ -195,10 +204,10 @@ export async function getReceipt(
 export async function getReceipts(
   db: Kysely<DB>,
   outboxIds: (string | null)[],
-  policy: ReceiptPolicy = receiptPolicy(db),
+  source: ReceiptSource,
 ): Promise<(Receipt | null)[]> {
   const ids = [...new Set(outboxIds.filter((id): id is string => id !== null))];
-  const byId = await receiptsFor(db, ids, policy);
+  const byId = await receiptsFor(db, ids, source);
   return outboxIds.map((id) => {
     const r = id === null ? undefined : byId.get(id);
     return r === undefined || r === 'pending' ? null : r;
@@ -209,7 +218,7 @@ export async function getReceipts(
 async function receiptsFor(
   db: Kysely<DB>,
   ids: string[],
-  policy: ReceiptPolicy,
+  { policy, tiles }: ReceiptSource,
 ): Promise<Map<string, Receipt | 'pending'>> {
   if (ids.length === 0) return new Map();
   // One statement, so one snapshot: every index found is inside the tree size read with it
@@ -252,7 +261,7 @@ async function receiptsFor(
   const hashAtFor = (size: number) => {
     let hashAt = hashAts.get(size);
     if (!hashAt) {
-      hashAt = tileHashAt(db, size);
+      hashAt = tileHashAt(db, tiles, size);
       hashAts.set(size, hashAt);
     }
     return hashAt;
@@ -262,7 +271,7 @@ async function receiptsFor(
     Promise.all(
       covered.map((e) => {
         const size = sizeFor(Number(e.idx));
-        return inclusionProof(db, Number(e.idx), size, hashAtFor(size));
+        return inclusionProof(db, tiles, Number(e.idx), size, hashAtFor(size));
       }),
     ),
   ]);

@@ -224,7 +224,8 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: InclusionProof, ...errorResponses },
       },
     },
-    async (request) => getInclusionProof(app.db, request.query.index, request.query.treeSize),
+    async (request) =>
+      getInclusionProof(app.db, app.ledger.tiles, request.query.index, request.query.treeSize),
   );
 
   app.get(
@@ -238,7 +239,8 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ConsistencyProof, ...errorResponses },
       },
     },
-    async (request) => getConsistencyProof(app.db, request.query.from, request.query.to),
+    async (request) =>
+      getConsistencyProof(app.db, app.ledger.tiles, request.query.from, request.query.to),
   );
 
   app.get(
@@ -258,7 +260,7 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const found = await getReceipt(app.db, request.params.eventId);
+      const found = await getReceipt(app.db, request.params.eventId, app.ledger.receipts);
       if (found.status === 'pending') return reply.status(202).send({ status: 'pending' });
       return found.receipt;
     },

@@ -1,12 +1,12 @@
 import { CompactRange, emptyRoot } from '@goodtrace/ledger';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
-import { EPOCH_LOCK_CLASS } from '../db/migrations/2026-11-27-08-ledger-store-once.js';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
 import { queuedTimes, signCheckpoint } from './extend-tree.js';
 import type { LogKey } from './signer-key.js';
+import { EPOCH_LOCK_CLASS } from './take-batch.js';
 import { appendTiles } from './tile-store.js';
 import { TreeThread } from './tree-thread.js';
 
@@ -80,7 +80,7 @@ export interface SequencerOptions {
  * The write path of the log: ONE transaction per batch (group commit), two statements between
  * BEGIN and COMMIT:
  *
- *   1. take   ledger_take_batch (migration 2026-11-27-08, where the protocol is explained):
+ *   1. take   ledger_take_batch (take-batch.ts, where the protocol is explained):
  *             the sequencer's advisory lock (one sequencer at a time per database) and the state
  *             row FOR UPDATE; the open round of epochs closed if no transaction still holds one,
  *             and the next opened; the settled outbox rows after the last sequenced one taken in

@@ -4,9 +4,10 @@ import type { Kysely } from 'kysely';
 import type { LedgerConfig } from '../config.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
-import { setReceiptPolicy, withCosignatures } from './read.js';
+import { type ReceiptSource, withCosignatures } from './read.js';
 import { initLogState, Sequencer } from './sequencer.js';
 import { type LogKey, loadLogKey } from './signer-key.js';
+import { TileCache } from './tile-store.js';
 import { WitnessClient } from './witness-client.js';
 
 /**
@@ -17,6 +18,10 @@ import { WitnessClient } from './witness-client.js';
 export class LedgerService {
   readonly sequencer: Sequencer | undefined;
   readonly witnesses: WitnessClient;
+  /** The tiles proofs read through: one cache for this database, shared by every reader. */
+  readonly tiles = new TileCache();
+  /** What receipts rest on (the configured k of n) and read through: every receipt reader gets it. */
+  readonly receipts: ReceiptSource;
 
   private constructor(
     readonly db: Kysely<DB>,
@@ -27,16 +32,17 @@ export class LedgerService {
   ) {
     this.witnesses = new WitnessClient({
       db,
+      tiles: this.tiles,
       witnesses: config.witnesses,
       log,
       metrics,
       logKey: parseVerifierKey(key.verifierKey),
     });
     // Receipts rest only on checkpoints with the configured k of n cosignatures.
-    setReceiptPolicy(db, {
-      quorum: config.quorum,
-      witnesses: this.witnesses.witnesses.map((w) => w.name),
-    });
+    this.receipts = {
+      policy: { quorum: config.quorum, witnesses: this.witnesses.witnesses.map((w) => w.name) },
+      tiles: this.tiles,
+    };
     this.sequencer = config.sequencer
       ? new Sequencer({
           db,

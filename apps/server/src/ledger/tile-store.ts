@@ -58,44 +58,54 @@ export async function readTiles(
  * Stored tiles only ever grow (the sequencer appends to them and checks that they are
  * contiguous), so a tile read once stays a true prefix of the tile forever: proofs keep the
  * most recently used tiles in memory, full or partial, and read a tile again only when a
- * proof needs more of it than the cached copy holds. Per database handle, and never inside a
- * transaction, whose writes may still roll back.
+ * proof needs more of it than the cached copy holds. One cache per database, built by the
+ * LedgerService (`ledger.tiles`) and handed to every reader of proofs; never consulted inside
+ * a transaction, whose writes may still roll back.
  */
-const CACHED_TILES = 2048; // ≤ 17 MiB
-const tileCaches = new WeakMap<Kysely<DB>, Map<string, StoredTile>>();
+export class TileCache {
+  readonly #tiles = new Map<string, StoredTile>();
 
-function tileCache(db: Kysely<DB>): Map<string, StoredTile> | undefined {
-  if (db.isTransaction) return undefined;
-  let cache = tileCaches.get(db);
-  if (!cache) {
-    cache = new Map();
-    tileCaches.set(db, cache);
+  /** At most this many tiles are kept (2,048: ≤ 17 MiB). */
+  constructor(readonly capacity = 2048) {}
+
+  /** The cached tile `key` if it holds at least `width` hashes, marked most recently used. */
+  get(key: string, width: number): StoredTile | undefined {
+    const hit = this.#tiles.get(key);
+    if (!hit || hit.data.length < width * HASH) return undefined;
+    this.#tiles.delete(key); // most recently used goes last
+    this.#tiles.set(key, hit);
+    return hit;
   }
-  return cache;
+
+  /** How many tiles are cached. */
+  get size(): number {
+    return this.#tiles.size;
+  }
+
+  put(key: string, tile: StoredTile): void {
+    this.#tiles.delete(key);
+    this.#tiles.set(key, tile);
+    if (this.#tiles.size > this.capacity) this.#tiles.delete(this.#tiles.keys().next().value!);
+  }
 }
 
-async function readTilesCached(db: Kysely<DB>, tiles: Tile[]): Promise<Map<string, StoredTile>> {
-  const cache = tileCache(db);
+async function readTilesCached(
+  db: Kysely<DB>,
+  tiles: Tile[],
+  cache: TileCache,
+): Promise<Map<string, StoredTile>> {
+  const cached = db.isTransaction ? undefined : cache;
   const found = new Map<string, StoredTile>();
   const missing: Tile[] = [];
   for (const t of tiles) {
     const key = `${t.level}/${t.index}`;
-    const hit = cache?.get(key);
-    if (hit && hit.data.length >= t.width * HASH) {
-      cache!.delete(key); // most recently used goes last
-      cache!.set(key, hit);
-      found.set(key, hit);
-    } else {
-      missing.push(t);
-    }
+    const hit = cached?.get(key, t.width);
+    if (hit) found.set(key, hit);
+    else missing.push(t);
   }
   for (const [key, tile] of await readTiles(db, missing)) {
     found.set(key, tile);
-    if (cache) {
-      cache.delete(key);
-      cache.set(key, tile);
-      if (cache.size > CACHED_TILES) cache.delete(cache.keys().next().value!);
-    }
+    cached?.put(key, tile);
   }
   return found;
 }
@@ -108,11 +118,11 @@ function nodeFromTile(tile: StoredTile, start: number, count: number): Uint8Arra
 
 /**
  * A HashAt over the stored tiles for a tree of `treeSize`: every tile the prover asks for in
- * one synchronous burst is fetched with a single query (from memory when cached), and each
- * node is hashed from the tile's mid nodes where it can be. Each tile is read at most once
- * per HashAt, so make one per request.
+ * one synchronous burst is fetched with a single query (from `cache` when it holds it), and
+ * each node is hashed from the tile's mid nodes where it can be. Each tile is read at most
+ * once per HashAt, so make one per request.
  */
-export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
+export function tileHashAt(db: Kysely<DB>, cache: TileCache, treeSize: number): HashAt {
   const tiles = new Map<string, Promise<StoredTile>>();
   let pending: { tile: Tile; resolve: (t: StoredTile) => void; reject: (e: unknown) => void }[] =
     [];
@@ -123,6 +133,7 @@ export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
       const found = await readTilesCached(
         db,
         batch.map((p) => p.tile),
+        cache,
       );
       for (const p of batch) {
         const stored = found.get(`${p.tile.level}/${p.tile.index}`);
@@ -165,15 +176,21 @@ export function tileHashAt(db: Kysely<DB>, treeSize: number): HashAt {
 /** `hashAt` may be shared by proofs for the same tree size: their tiles are then read together. */
 export function inclusionProof(
   db: Kysely<DB>,
+  cache: TileCache,
   index: number,
   treeSize: number,
-  hashAt: HashAt = tileHashAt(db, treeSize),
+  hashAt: HashAt = tileHashAt(db, cache, treeSize),
 ) {
   return proveInclusion({ index, treeSize, hashAt });
 }
 
-export function consistencyProof(db: Kysely<DB>, oldSize: number, newSize: number) {
-  return proveConsistency({ oldSize, newSize, hashAt: tileHashAt(db, newSize) });
+export function consistencyProof(
+  db: Kysely<DB>,
+  cache: TileCache,
+  oldSize: number,
+  newSize: number,
+) {
+  return proveConsistency({ oldSize, newSize, hashAt: tileHashAt(db, cache, newSize) });
 }
 
 /** Stored nodes of tile level `level` (tree level 8·level) completed by an append. */

@@ -13,7 +13,7 @@ import type { Kysely } from 'kysely';
 import type { WitnessConfig } from '../config.js';
 import type { DB } from '../db/schema.js';
 import type { LedgerMetrics } from '../http/metrics.js';
-import { consistencyProof } from './tile-store.js';
+import { consistencyProof, type TileCache } from './tile-store.js';
 
 interface Witness {
   name: string;
@@ -81,6 +81,8 @@ export class WitnessClient {
   constructor(
     private readonly opts: {
       db: Kysely<DB>;
+      /** The tiles the consistency proofs sent to witnesses are read through. */
+      tiles: TileCache;
       witnesses: WitnessConfig[];
       log: FastifyBaseLogger;
       metrics: LedgerMetrics;
@@ -216,7 +218,8 @@ export class WitnessClient {
     this.opts.metrics.witnessLag.set({ witness: w.name }, size - old);
     if (old >= size && ws) return true;
 
-    const proof = old === 0 || old === size ? [] : await consistencyProof(db, old, size);
+    const proof =
+      old === 0 || old === size ? [] : await consistencyProof(db, this.opts.tiles, old, size);
     const body = `old ${old}\n${proof.map((h) => `${encodeBase64(h)}\n`).join('')}\n${state.checkpoint}`;
     const res = await fetch(`${w.url}/add-checkpoint`, {
       method: 'POST',

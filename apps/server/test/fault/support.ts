@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
 import { appendEvent } from '../../src/ledger/append-event.js';
 import { pendingEvents } from '../../src/ledger/read.js';
-import { consistencyProof } from '../../src/ledger/tile-store.js';
+import { consistencyProof, TileCache } from '../../src/ledger/tile-store.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,5 +47,6 @@ export function drained(db: Kysely<DB>): Promise<void> {
 
 /** A consistency proof computed from the stored tiles. */
 export function tileProof(db: Kysely<DB>) {
-  return (from: number, to: number) => consistencyProof(db, from, to);
+  const tiles = new TileCache();
+  return (from: number, to: number) => consistencyProof(db, tiles, from, to);
 }

@@ -871,7 +871,6 @@ export const en = {
   'audit.code.large_disbursement': 'Unusually large',
   'audit.code.round_disbursement': 'Suspiciously round',
   'audit.code.idle_money': 'Money left idle',
-  'audit.code.evidence_mismatch': 'Evidence does not match its hash',
   'audit.booksTitle': 'Books of {name}',
   'audit.booksAny': 'A charity’s books',
   'audit.booksLead':

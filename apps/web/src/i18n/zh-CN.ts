@@ -827,7 +827,6 @@ export const zhCN: Messages = {
   'audit.code.large_disbursement': '金额异常大',
   'audit.code.round_disbursement': '金额过于整齐',
   'audit.code.idle_money': '资金长期闲置',
-  'audit.code.evidence_mismatch': '凭证与哈希不符',
   'audit.booksTitle': '{name} 的账目',
   'audit.booksAny': '机构账目',
   'audit.booksLead': '以下所有金额都来自重放账本，而不是数据库中的汇总。',

@@ -19,8 +19,10 @@ import { Fetcher, FetchFailed } from './fetcher.js';
 import { Findings } from './findings.js';
 import { auditLog, type LogAuditResult, type PreviousRun } from './log-audit.js';
 import { Progress } from './progress.js';
-import { printReport, type Report } from './report.js';
-import { type SavedState, StateFolder } from './state.js';
+import { outcomeOf, printReport, type Report } from './report.js';
+import { type SavedState, StateError, StateFolder } from './state.js';
+import { defaultAuditState } from './state-dir.js';
+import { pinMismatch, serverTrustWarning, type Trust } from './trust.js';
 
 const usage = `Usage:
   goodtrace audit <url> [--json FILE] [--state DIR] [--log-key KEY [--witness KEY ...]]
@@ -33,11 +35,16 @@ every event into the books (balances, FIFO allocations, invariants), compares th
 the server's API shows, downloads every evidence file, and lists the anomalies.
 
   --json FILE        also write the report as JSON
-  --state DIR        where fetched bundles and the last verified checkpoint are kept, one
-                     folder per log origin (default ./goodtrace-audit); a later run fetches only
-                     what is new and checks the new checkpoint extends the one verified before
-  --log-key KEY      the log's verifier key, from a source you trust (default: the server's
-                     /log/key, pinned in the state folder on the first run)
+  --state DIR        this site's state folder: the keys pinned on the first audit, the last
+                     checkpoint verified and the bundles fetched, so that a later run fetches
+                     only what is new and checks the new checkpoint extends the one verified
+                     before (default: <state home>/goodtrace/audit/<host>, the state home being
+                     $XDG_STATE_HOME or ~/.local/state; ~/Library/Application Support on macOS;
+                     %LOCALAPPDATA% on Windows)
+  --log-key KEY      the log's verifier key, from a source you trust. Without it the audit uses
+                     the key the server hands out (/log/key), warns that it does, and pins it in
+                     the state folder on first use: a later audit that meets another key fails
+                     (exit 3); so does a --log-key other than the pinned one
   --witness KEY      a witness's verifier key; repeat for each (default: the server's list)
   --quorum N         how many witnesses must have cosigned (default: the server's quorum
                      with the server's keys, else all of them)
@@ -46,9 +53,17 @@ the server's API shows, downloads every evidence file, and lists the anomalies.
   --skip-api         do not compare with the API
   --skip-evidence    do not download the evidence files
 
-Exit status: 0 clean (anomalies alone do not fail), 1 a finding (a tree, signature or
-consistency failure, a rule the books break, a difference from the API, an evidence file that
-does not match its hash), 2 usage or the server cannot be reached.`;
+Exit status:
+  0  CLEAN: every check passed. Anomalies (a disbursement not confirmed after 30 days, a budget
+     line overrun, an unusually large or round disbursement, idle money) are listed as things
+     to look at; they are not failures.
+  1  FAILED: a check failed: the checkpoint's signature or cosignatures, the tree, consistency
+     with the checkpoint verified before, a rule the books break, a difference from the API,
+     an evidence file that does not match its hash, or an answer the server would not give.
+  2  usage, or the server cannot be reached (nothing checked, no report).
+  3  KEY CHANGED: the log's key, witnesses or origin are not the ones pinned in the state
+     folder on the first audit (nothing else checked). Delete its state.json to trust new keys
+     on purpose.`;
 
 const options = {
   json: { type: 'string' },
@@ -78,17 +93,6 @@ function checkKey(key: string, flag: string): void {
     throw new UsageError(`${flag} "${key}" is not a verifier key: ${(e as Error).message}`);
   }
 }
-
-interface Trust {
-  logKey: string;
-  witnesses: string[];
-  origin: string;
-  /** The server's own k of n, when its keys are taken from it. */
-  quorum?: number;
-}
-
-const sameList = (a: string[], b: string[]) =>
-  [...a].sort().join('\n') === [...b].sort().join('\n');
 
 async function run(argv: string[], io: Io): Promise<number> {
   const started = performance.now();
@@ -125,7 +129,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (note === null) throw new LogFetchError(`${base}/log/checkpoint answered 404`);
     const origin = note.slice(0, note.indexOf('\n'));
     if (v['log-key'] !== undefined) {
-      trust = { logKey: v['log-key'], witnesses: v.witness ?? [], origin };
+      trust = { logKey: v['log-key'], witnesses: v.witness ?? [], origin, from: '--log-key' };
     } else {
       const log = await fetchLogDescription(base, io.fetch);
       trust = {
@@ -134,6 +138,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         origin: log.origin,
         // The server's k-of-n policy, as goodtrace verify --log-url takes it.
         ...(log.quorum !== undefined ? { quorum: log.quorum } : {}),
+        from: 'server',
       };
     }
   } catch (e) {
@@ -150,8 +155,26 @@ async function run(argv: string[], io: Io): Promise<number> {
     );
   }
 
-  const state = new StateFolder(resolve(io.cwd, v.state ?? 'goodtrace-audit'), trust.origin);
-  const saved = await state.open();
+  if (v.state === undefined && io.stateHome === undefined) {
+    throw new UsageError('no user state directory is known here: give --state DIR');
+  }
+  const state = new StateFolder(
+    v.state !== undefined ? resolve(io.cwd, v.state) : defaultAuditState(io.stateHome!, url),
+  );
+  let saved: SavedState | null;
+  try {
+    saved = await state.open();
+  } catch (e) {
+    if (e instanceof StateError) throw new UsageError(e.message);
+    throw e;
+  }
+  // The keys pinned on the first audit must still be the ones in use: a switch is refused,
+  // never followed (to trust new keys on purpose, the user deletes state.json).
+  const changed = saved ? pinMismatch(saved.pin, trust, state.file) : null;
+  if (trust.from === 'server' && changed === null) {
+    // Loud, and first: the audit may run for minutes, and every check rests on these keys.
+    io.err(serverTrustWarning(trust, base, saved?.pin ?? null, state.file));
+  }
   const findings = new Findings();
   const report: Report = {
     url: base,
@@ -159,6 +182,12 @@ async function run(argv: string[], io: Io): Promise<number> {
     logKey: trust.logKey,
     witnesses: trust.witnesses,
     quorum,
+    trust: {
+      from: trust.from,
+      pinned: saved ? 'before' : 'no',
+      pinnedAt: saved?.pin.at ?? null,
+      pinnedFrom: saved?.pin.from ?? null,
+    },
     stateDir: state.dir,
     checkpoint: null,
     previous: saved?.checkpoint
@@ -174,6 +203,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     requests: 0,
     bytes: 0,
     seconds: { total: 0, fetch: 0, verify: 0, replay: 0, api: 0, evidence: 0 },
+    result: 'failed',
+    exitCode: EXIT.invalid,
     clean: false,
   };
   const finish = async (): Promise<number> => {
@@ -181,25 +212,16 @@ async function run(argv: string[], io: Io): Promise<number> {
     report.requests = fetcher.requests;
     report.bytes = fetcher.bytes;
     report.seconds.total = (performance.now() - started) / 1000;
-    report.clean =
-      findings.count === 0 && !report.anomalies.some((a) => a.code === 'evidence_mismatch');
+    Object.assign(report, outcomeOf(report));
     printReport(report, io);
     if (v.json !== undefined) {
       await writeFile(resolve(io.cwd, v.json), `${JSON.stringify(report, null, 2)}\n`);
     }
-    return report.clean ? EXIT.valid : EXIT.invalid;
+    return report.exitCode;
   };
 
-  // The keys pinned on the first run must still be the ones in use.
-  if (saved && (saved.logKey !== trust.logKey || !sameList(saved.witnesses, trust.witnesses))) {
-    findings.add({
-      kind: 'log',
-      code: 'key_changed',
-      message:
-        saved.logKey !== trust.logKey
-          ? `the log key is now ${trust.logKey}, not ${saved.logKey} as pinned in ${state.dir} on the first audit`
-          : `the witnesses are now [${trust.witnesses.join(', ')}], not [${saved.witnesses.join(', ')}] as pinned in ${state.dir}`,
-    });
+  if (changed !== null) {
+    findings.add({ kind: 'trust', code: 'key_changed', message: changed });
     return finish();
   }
 
@@ -303,7 +325,6 @@ async function run(argv: string[], io: Io): Promise<number> {
       evidence.set(e.sha256, {
         index: d.index,
         projectId: d.projectId,
-        orgId: books.projects.get(d.projectId)?.orgId ?? '',
         disbursementId: d.disbursementId,
         what: `${e.kind} of disbursement ${d.disbursementId}`,
       });
@@ -327,8 +348,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (!v['skip-evidence']) {
       const t = performance.now();
       const checked = await checkEvidence(fetcher, evidence);
-      anomalies.push(...checked.anomalies);
-      report.evidence = { files: checked.files, mismatches: checked.anomalies.length };
+      for (const f of checked.mismatches) findings.add(f);
+      report.evidence = { files: checked.files, mismatches: checked.mismatches.length };
       report.seconds.evidence = (performance.now() - t) / 1000;
     }
   } catch (e) {
@@ -339,14 +360,20 @@ async function run(argv: string[], io: Io): Promise<number> {
     (a, b) => (a.index < 0 ? 1 : 0) - (b.index < 0 ? 1 : 0) || a.index - b.index,
   );
 
-  // The state advances only to a checkpoint whose whole tree was verified; the keys are pinned
-  // on the first run whatever the outcome.
+  // The state advances only to a checkpoint whose whole tree was verified. The keys are pinned
+  // by the first run that verified a checkpoint with them, whatever the rest of its outcome,
+  // and never changed after.
+  const pin = saved?.pin ?? {
+    origin: trust.origin,
+    logKey: trust.logKey,
+    witnesses: trust.witnesses,
+    from: trust.from,
+    at: now.toISOString(),
+  };
   const next: SavedState = tree.verified
     ? {
-        version: 1,
-        origin: trust.origin,
-        logKey: trust.logKey,
-        witnesses: trust.witnesses,
+        version: 2,
+        pin,
         checkpoint: note,
         size: checkpoint.size,
         root: encodeBase64(checkpoint.rootHash),
@@ -354,10 +381,8 @@ async function run(argv: string[], io: Io): Promise<number> {
         partialWidth: checkpoint.size % 256,
       }
     : (saved ?? {
-        version: 1,
-        origin: trust.origin,
-        logKey: trust.logKey,
-        witnesses: trust.witnesses,
+        version: 2,
+        pin,
         checkpoint: null,
         size: 0,
         root: null,
@@ -366,6 +391,8 @@ async function run(argv: string[], io: Io): Promise<number> {
       });
   if (tree.verified && tree.partial) await state.writePartial(tree.partial);
   await state.save(next);
+  if (!saved)
+    report.trust = { from: trust.from, pinned: 'now', pinnedAt: pin.at, pinnedFrom: pin.from };
   return finish();
 }
 
@@ -376,7 +403,6 @@ function noteAckPhoto(evidence: Map<string, EvidenceRef>, index: number, event: 
   evidence.set(photo, {
     index,
     projectId: String(data?.projectId ?? ''),
-    orgId: String(data?.orgId ?? ''),
     disbursementId: String(data?.disbursementId ?? ''),
     what: `acknowledgement photo of disbursement ${String(data?.disbursementId ?? '')}`,
   });

@@ -1,15 +1,15 @@
 // Evidence files: each invoice or photo named on the log is downloaded (GET /api/files/<sha256>)
-// and hashed; bytes that do not hash to the name on the log are an `evidence_mismatch`.
+// and hashed; bytes that do not hash to the name on the log, or a file not served, are an
+// `evidence_mismatch` finding: what the log promises cannot be shown.
 
-import type { Anomaly } from '@goodtrace/books';
 import { getCryptoProvider } from '@goodtrace/ledger';
 import type { Fetcher } from './fetcher.js';
+import type { Finding } from './findings.js';
 
 /** Where the log cites a file: the first event that names it. */
 export interface EvidenceRef {
   index: number;
   projectId: string;
-  orgId: string;
   disbursementId?: string;
   what: string;
 }
@@ -23,8 +23,8 @@ function hex(bytes: Uint8Array): string {
 export async function checkEvidence(
   fetcher: Fetcher,
   refs: Map<string, EvidenceRef>,
-): Promise<{ files: number; anomalies: Anomaly[] }> {
-  const anomalies: Anomaly[] = [];
+): Promise<{ files: number; mismatches: Finding[] }> {
+  const mismatches: Finding[] = [];
   await Promise.all(
     [...refs].map(async ([sha256, ref]) => {
       let why: string | null;
@@ -39,15 +39,15 @@ export async function checkEvidence(
         why = `could not be fetched: ${(e as Error).message}`;
       }
       if (why === null) return;
-      anomalies.push({
+      mismatches.push({
+        kind: 'evidence',
         code: 'evidence_mismatch',
         index: ref.index,
         projectId: ref.projectId,
-        orgId: ref.orgId,
         ...(ref.disbursementId ? { disbursementId: ref.disbursementId } : {}),
         message: `${ref.what} ${sha256} (log index ${ref.index}) ${why}`,
       });
     }),
   );
-  return { files: refs.size, anomalies: anomalies.sort((a, b) => a.index - b.index) };
+  return { files: refs.size, mismatches: mismatches.sort((a, b) => a.index! - b.index!) };
 }

@@ -1,7 +1,13 @@
-/** What the audit found, besides the anomalies. Every finding fails the audit (exit 1). */
+/**
+ * What the audit found, besides the anomalies: a check that failed. Every finding fails the
+ * audit (exit 1; a `trust` finding, keys other than the pinned ones, exits 3).
+ */
 export interface Finding {
-  /** Where it was found: the log's tree, the replayed books, or the server's API. */
-  kind: 'log' | 'books' | 'api';
+  /**
+   * Where it was found: the keys pinned on the first audit, the log's tree, the replayed books,
+   * the server's API, or the evidence files.
+   */
+  kind: 'trust' | 'log' | 'books' | 'api' | 'evidence';
   code: string;
   message: string;
   /** Log index of the entry concerned. */

@@ -2,7 +2,9 @@ import { type Kysely, sql } from 'kysely';
 
 /**
  * The log stores each leaf once (docs/ledger.md "Epochs", docs/PERFORMANCE.md "Sixth round").
- * Frozen: add a new migration to change this.
+ * Frozen: add a new migration to change this. It carries the text of everything it runs and
+ * exports nothing but up and down; migration 09 replaced its take, and the live protocol is
+ * src/ledger/take-batch.ts.
  *
  * Until now the sequencer moved every event: DELETE from the outbox, INSERT into
  * `ledger_entries` with two indexes, VACUUM of the drained outbox — three row writes per event,
@@ -33,7 +35,7 @@ import { type Kysely, sql } from 'kysely';
 /** The sequencer's advisory lock (apps/server/src/ledger/sequencer.ts): one batch at a time. */
 const SEQUENCER_LOCK = 0x6f6f_6474_7261;
 /** The first key of the epoch locks; the second is the epoch modulo 2^31. */
-export const EPOCH_LOCK_CLASS = 0x6774_6570; // "gtep"
+const EPOCH_LOCK_CLASS = 0x6774_6570; // "gtep"
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create sequence ledger_epoch_seq as bigint`.execute(db);
@@ -225,7 +227,7 @@ export async function down(db: Kysely<any>): Promise<void> {
  * The take statement of this migration: the settled rows in id order, each aggregate sorting
  * its input (migration 2026-11-27-09 takes them without those sorts).
  */
-export const TAKE_IN_ID_ORDER = `      select count(*)::int, max(t.id), array_agg(t.id order by t.id),
+const TAKE_IN_ID_ORDER = `      select count(*)::int, max(t.id), array_agg(t.id order by t.id),
              string_agg(timestamptz_send(t.queued_at) || sha256('\\x00'::bytea || t.leaf),
                         ''::bytea order by t.id)
         into n, last_taken, ids, packed
@@ -236,10 +238,9 @@ export const TAKE_IN_ID_ORDER = `      select count(*)::int, max(t.id), array_ag
 
 /**
  * The text of `ledger_take_batch` around a take statement, which selects into n, last_taken, ids
- * and packed: shared with the migration that replaces the take, so that the protocol around it
- * is written once.
+ * and packed.
  */
-export function takeBatchFunction(take: string): string {
+function takeBatchFunction(take: string): string {
   return `
     create or replace function ledger_take_batch(batch_size int)
     returns table (ok boolean, tree_size bigint, compact_range bytea, n int, packed bytea,
