@@ -7,9 +7,9 @@ import { useDocumentTitle, useI18n } from '../../i18n';
 import { isStaff, useSession } from '../../session';
 import type { Org, Page } from '../../types';
 import { type Load, useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { text } from '../../validation';
 import { NotFoundPage } from '../not-found-page';
-import { useMoney } from '../projects/bits';
 import { BODY_MAX, FindingCard, TITLE_MAX } from './findings';
 import {
   ANOMALY_CODES,

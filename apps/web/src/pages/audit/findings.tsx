@@ -7,8 +7,8 @@ import { useI18n } from '../../i18n';
 import { isStaff, useSession } from '../../session';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { text } from '../../validation';
-import { useMoney } from '../projects/bits';
 import type { Finding } from './types';
 import './audit.css';
 

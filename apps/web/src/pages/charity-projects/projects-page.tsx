@@ -1,14 +1,17 @@
 import { Link, useLocation } from 'react-router-dom';
 import { get } from '../../api';
 import { CauseTag } from '../../components/badges';
+import { Breadcrumb } from '../../components/breadcrumb';
 import { Notice } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
+import { MemberOrg } from './member-org';
 import { formatFen } from './money';
-import { Breadcrumb, MemberOrg, ProjectStatusBadge } from './shared';
+import { ProjectStatusBadge } from './project-status-badge';
 import type { ProjectSummary } from './types';
+import './charity-projects.css';
 
 const csvTables = ['donations', 'disbursements', 'allocations', 'balances'] as const;
 

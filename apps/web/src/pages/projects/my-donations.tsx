@@ -5,8 +5,10 @@ import { FormError, Notice } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useI18n } from '../../i18n';
 import type { MyDonation, Page } from '../../types';
+import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
-import { useDates, useMoney } from './bits';
+import { useMoney } from '../../use-money';
+import './projects.css';
 
 /** "My donations" on the signed-in dashboard: each with its receipt page and monthly control. */
 export function MyDonations() {

@@ -3,17 +3,15 @@ import { ApiError, get, query } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { Disbursement, Page, ProjectDetail, PublicDonation } from '../../types';
+import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { NotFoundPage } from '../not-found-page';
-import {
-  EvidenceLinks,
-  GoalProgress,
-  MoneyFlow,
-  useDates,
-  useEventType,
-  useMoney,
-  usePayee,
-} from './bits';
+import { EvidenceLinks } from './evidence-links';
+import { GoalProgress } from './goal-progress';
+import { useEventType, usePayee } from './labels';
+import { MoneyFlow } from './money-flow';
+import './projects.css';
 
 function Budget({ project }: { project: ProjectDetail }) {
   const { t } = useI18n();

@@ -7,8 +7,11 @@ import { LoadFailed, Loading } from '../../components/load-state';
 import { Pagination } from '../../components/pagination';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { Page, ProjectSummary } from '../../types';
+import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
-import { GoalProgress, useDates, useMoney } from './bits';
+import { useMoney } from '../../use-money';
+import { GoalProgress } from './goal-progress';
+import './projects.css';
 
 const pageSize = 12;
 const sorts = ['newest', 'most_funded', 'closing_soon'] as const;
