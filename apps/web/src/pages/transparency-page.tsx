@@ -2,7 +2,7 @@ import { encodeBase64, entryBundleForIndex, tileForNode, tilePath } from '@goodt
 import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { get } from '../api';
-import { CopyButton } from '../components/copy-button';
+import { CopyableText } from '../components/copyable-text';
 import { LoadFailed, Loading } from '../components/load-state';
 import { useDocumentTitle, useI18n } from '../i18n';
 import {
@@ -70,17 +70,14 @@ function KeyCard({ info }: { info: LogInfo }) {
         <dt>{t('log.origin')}</dt>
         <dd className="mono">{info.origin}</dd>
         <dt>{t('log.verifierKey')}</dt>
-        <dd className="key-row">
-          <code id="verifier-key" className="key-box" data-testid="verifier-key">
-            {info.verifierKey}
-          </code>
-          <CopyButton
-            value={info.verifierKey}
-            label={t('log.copyLabel')}
-            shortLabel={t('common.copy')}
-            selectId="verifier-key"
-          />
-        </dd>
+        <CopyableText
+          as="dd"
+          value={info.verifierKey}
+          className="key-box"
+          testId="verifier-key"
+          label={t('log.copyLabel')}
+          shortLabel={t('common.copy')}
+        />
       </dl>
       <p className="muted small">{t('log.keyHint')}</p>
     </section>
@@ -426,17 +423,13 @@ function AuditCard({ size, info }: { size: number; info: LogInfo }) {
       </p>
       <h3>{t('log.auditRunTitle')}</h3>
       <p className="small">{t('log.auditRunLead')}</p>
-      <div className="key-row">
-        <code className="command" id="audit-command" data-testid="audit-command">
-          {auditCommand(info, base)}
-        </code>
-        <CopyButton
-          value={auditCommand(info, base)}
-          label={t('log.auditCopyLabel')}
-          shortLabel={t('common.copy')}
-          selectId="audit-command"
-        />
-      </div>
+      <CopyableText
+        value={auditCommand(info, base)}
+        className="command"
+        testId="audit-command"
+        label={t('log.auditCopyLabel')}
+        shortLabel={t('common.copy')}
+      />
       <p className="small muted">{t('log.auditRunNote')}</p>
     </section>
   );

@@ -2,26 +2,32 @@ import { useEffect, useRef, useState } from 'react';
 import { useI18n } from '../i18n';
 
 /**
- * A button that copies `value` (a key, a command, a one-time code) and says so, on the button
- * and to screen readers. Without the Clipboard API (a page served over plain HTTP) it selects
- * the text shown in `selectId` instead: the browser may still copy the selection, else the
- * person copies it by hand, and is told which.
+ * Text to copy (a key, a command, a one-time code or link) shown with a button that copies it
+ * and says so, on the button and to screen readers. Without the Clipboard API (a page served
+ * over plain HTTP) the button selects the text instead and tries the browser's copy command on
+ * the selection; if that fails too, it tells the person to copy the selection by hand.
  *
  * `label` names the button for everyone; `shortLabel`, when given, is what it shows (a "Copy"
- * beside a key whose heading already says what it is).
+ * beside a key whose heading already says what it is). `className` styles the text.
  */
-export function CopyButton({
+export function CopyableText({
   value,
   label,
   shortLabel,
-  selectId,
+  className,
+  testId,
+  as: Row = 'div',
 }: {
   value: string;
   label: string;
   shortLabel?: string;
-  selectId: string;
+  className: string;
+  testId?: string;
+  /** `dd` inside a description list. */
+  as?: 'div' | 'dd';
 }) {
   const { t } = useI18n();
+  const text = useRef<HTMLElement>(null);
   const [done, setDone] = useState<'copied' | 'selected' | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
@@ -29,7 +35,7 @@ export function CopyButton({
   function show(outcome: 'copied' | 'selected') {
     setDone(outcome);
     clearTimeout(timer.current);
-    // Long enough to read; cleared so that copying again is announced again.
+    // Long enough to read; then cleared, so that copying again is announced again.
     timer.current = setTimeout(() => setDone(null), 2500);
   }
 
@@ -38,23 +44,24 @@ export function CopyButton({
       await navigator.clipboard.writeText(value);
       show('copied');
     } catch {
-      const el = document.getElementById(selectId);
       const selection = window.getSelection();
-      if (!el || !selection) return;
-      selection.selectAllChildren(el);
-      // The older copy command works on the selection where the Clipboard API is missing.
+      if (!text.current || !selection) return;
+      selection.selectAllChildren(text.current);
       let copied = false;
       try {
         copied = document.execCommand('copy');
       } catch {
-        copied = false;
+        // Refused: the selection stays for a copy by hand.
       }
       show(copied ? 'copied' : 'selected');
     }
   }
 
   return (
-    <>
+    <Row className="key-row">
+      <code ref={text} className={className} data-testid={testId}>
+        {value}
+      </code>
       <button
         type="button"
         className="button button-secondary button-small"
@@ -70,6 +77,6 @@ export function CopyButton({
             ? t('common.copySelected')
             : ''}
       </span>
-    </>
+    </Row>
   );
 }
