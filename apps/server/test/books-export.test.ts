@@ -2,14 +2,11 @@ import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BookTable,
-  booksCsv,
-  booksWorkbook,
-  ExportGate,
-  neutraliseFormula,
-  yuan,
-} from '../src/books/export-books.js';
+import type { BookTable } from '../src/books/book-tables.js';
+import { booksCsv } from '../src/books/books-csv.js';
+import { booksWorkbook } from '../src/books/books-workbook.js';
+import { neutraliseFormula, yuan } from '../src/books/cells.js';
+import { ExportGate } from '../src/books/export-gate.js';
 import type { SandboxPaymentProvider } from '../src/payments/sandbox.js';
 import { Client, createStaff, errorCode, startTestApp, type TestApp } from './support/app.js';
 import {

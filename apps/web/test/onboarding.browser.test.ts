@@ -2,7 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createStaff, startTestApp, type TestApp } from '../../server/test/support/app.js';
+import {
+  Client,
+  createStaff,
+  sampleOrg,
+  startTestApp,
+  type TestApp,
+} from '../../server/test/support/app.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
@@ -304,5 +310,49 @@ describe('charity onboarding in a browser', () => {
     await page.getByLabel('密码', { exact: true }).fill('not-the-password');
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByRole('alert').getByText('邮箱或密码错误。').waitFor();
+  });
+});
+
+describe('a list page', () => {
+  test('says why a load failed and tries again, then pages through the results keeping the search', async () => {
+    const staff = await createStaff(t, 'lists-admin@goodtrace.test', 'admin');
+    const someone = await new Client(t.app).signUp('lists@example.org');
+    for (let i = 1; i <= 13; i++) {
+      const name = `Paged Fund ${run} ${String(i).padStart(2, '0')}`;
+      const created = await someone.post('/api/orgs', sampleOrg(name, { name, city: 'Pagetown' }));
+      expect(created.statusCode, created.body).toBe(201);
+      const { id } = created.json() as { id: string };
+      expect((await staff.post(`/api/admin/orgs/${id}/verify`)).statusCode).toBe(200);
+    }
+
+    const page = await newPage();
+    let refused = 0;
+    await page.route('**/api/orgs?*', async (route) => {
+      if (refused++ > 0) return route.continue();
+      await route.fulfill({
+        status: 503,
+        json: { error: { code: 'test_outage', message: 'Down for a moment.' } },
+      });
+    });
+    await page.goto('/charities?city=Pagetown');
+    await page.getByRole('alert').getByText('Down for a moment.').waitFor();
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: '13 charities found' }).waitFor();
+    const cards = page.locator('.card-grid > .org-card');
+    expect(await cards.count()).toBe(12);
+    await page.getByText('Page 1 of 2').waitFor();
+    expect(await page.getByRole('link', { name: 'Previous' }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Next' }).click();
+    await page.getByText('Page 2 of 2').waitFor();
+    expect(new URL(page.url()).searchParams.get('city')).toBe('Pagetown');
+    expect(await cards.count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'Next' }).count()).toBe(0);
+    // The form still shows the search the URL holds.
+    expect(await page.getByLabel('City').inputValue()).toBe('Pagetown');
+
+    await page.getByRole('link', { name: 'Previous' }).click();
+    await page.getByText('Page 1 of 2').waitFor();
+    expect(new URL(page.url()).searchParams.has('page')).toBe(false);
   });
 });

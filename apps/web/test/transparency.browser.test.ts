@@ -228,6 +228,38 @@ describe('the transparency page', () => {
     await shot(page, 'desktop-signature-failed');
   });
 
+  test('the copy button copies the key and says so; without the Clipboard API it selects the key and says how to copy it', async () => {
+    const context = await newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
+    const page = await context.newPage();
+    await page.goto('/transparency');
+    const key = (await (await fetch(`${baseURL}/log/key`)).text()).trim();
+    const copy = page.getByRole('button', { name: 'Copy the verifier key' });
+    expect(await copy.textContent()).toBe('Copy');
+    await copy.click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Copied$/ })
+      .waitFor();
+    expect(await copy.textContent()).toBe('✓ Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+
+    // Served over plain HTTP a page has no navigator.clipboard; here the copy command fails too.
+    const bare = await newContext();
+    await bare.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined });
+      document.execCommand = () => false;
+    });
+    const plain = await bare.newPage();
+    await plain.goto('/transparency');
+    await plain.getByRole('button', { name: 'Copy the verifier key' }).click();
+    await plain
+      .getByRole('status')
+      .filter({ hasText: 'Selected: press Ctrl+C (⌘C on a Mac) to copy' })
+      .waitFor();
+    expect(await plain.evaluate(() => window.getSelection()?.toString())).toBe(key);
+  });
+
   test('works at phone width, in Chinese too', async () => {
     const phone = await newContext({ viewport: { width: 375, height: 740 } });
     const page = await phone.newPage();

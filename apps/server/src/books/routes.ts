@@ -3,14 +3,12 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { errorResponses, Json, OrgIdParams, Uuid } from '../http/schemas.js';
-import {
-  booksCsv,
-  booksWorkbook,
-  ExportGate,
-  exportFileName,
-  findCharity,
-  isBookTable,
-} from './export-books.js';
+import { isBookTable } from './book-tables.js';
+import { booksCsv } from './books-csv.js';
+import { booksWorkbook } from './books-workbook.js';
+import { ExportGate } from './export-gate.js';
+import { exportFileName } from './file-name.js';
+import { findCharity } from './queries.js';
 
 /** Exports reading at once, per server; the others wait their turn. */
 const CONCURRENT_EXPORTS = 2;

@@ -4,7 +4,7 @@ import { useI18n } from '../i18n';
 interface FieldProps {
   label: string;
   error?: string | undefined;
-  hint?: string | undefined;
+  hint?: ReactNode;
   optional?: boolean;
 }
 
@@ -38,7 +38,7 @@ function FieldFrame({
   );
 }
 
-function describedBy(id: string, hint?: string, error?: string) {
+function describedBy(id: string, hint?: ReactNode, error?: string) {
   const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return ids || undefined;
 }
@@ -147,6 +147,104 @@ export function SelectField({
         ))}
       </select>
     </FieldFrame>
+  );
+}
+
+/**
+ * A labelled control that is not a plain text box (dates, amounts, file pickers): `children`
+ * gets the id and the aria-describedby to put on the control.
+ */
+export function Field({
+  label,
+  hint,
+  error,
+  optional,
+  children,
+}: FieldProps & {
+  children(props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: true }): ReactNode;
+}) {
+  const id = useId();
+  const described = describedBy(id, hint, error);
+  return (
+    <FieldFrame id={id} label={label} error={error} hint={hint} optional={optional ?? false}>
+      {children({
+        id,
+        ...(described ? { 'aria-describedby': described } : {}),
+        ...(error ? { 'aria-invalid': true as const } : {}),
+      })}
+    </FieldFrame>
+  );
+}
+
+/** An amount in yuan, typed as text (a number input would round and reformat it). */
+export function YuanField({
+  label,
+  name,
+  value,
+  onChange,
+  hint,
+  error,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onChange(value: string): void;
+  hint?: ReactNode;
+  error?: string | undefined;
+}) {
+  return (
+    <Field label={label} hint={hint} error={error}>
+      {(props) => (
+        <div className="yuan-input">
+          <span aria-hidden="true">¥</span>
+          <input
+            {...props}
+            name={name}
+            type="text"
+            inputMode="decimal"
+            autoComplete="off"
+            value={value}
+            onChange={(e) => onChange(e.target.value)}
+          />
+        </div>
+      )}
+    </Field>
+  );
+}
+
+export function DateField({
+  label,
+  name,
+  value,
+  onChange,
+  error,
+  disabled,
+  max,
+  hint,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onChange(value: string): void;
+  error?: string | undefined;
+  disabled?: boolean;
+  max?: string;
+  hint?: ReactNode;
+}) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(props) => (
+        <input
+          {...props}
+          name={name}
+          type="date"
+          value={value}
+          max={max}
+          disabled={disabled}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
   );
 }
 

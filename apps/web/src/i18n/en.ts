@@ -35,6 +35,9 @@ export const en = {
   'common.goHome': 'Go to the home page',
   'common.forbiddenTitle': 'Not allowed',
   'common.forbiddenBody': 'Your account cannot open this page.',
+  'common.copy': 'Copy',
+  'common.copied': 'Copied',
+  'common.copySelected': 'Selected: press Ctrl+C (⌘C on a Mac) to copy',
 
   'home.title': 'Every yuan, traceable and verifiable',
   'home.lead':
@@ -262,8 +265,6 @@ export const en = {
   'log.keyTitle': 'The log’s key',
   'log.origin': 'Log name (origin)',
   'log.verifierKey': 'Verifier key',
-  'log.copy': 'Copy',
-  'log.copied': 'Copied',
   'log.copyLabel': 'Copy the verifier key',
   'log.keyHint':
     'A careful visitor compares this key with a copy published elsewhere: this page and the key come from the same server, so only an outside copy proves it is the real one.',
@@ -340,7 +341,6 @@ export const en = {
   'cp.editOrPublish': 'Edit or publish',
   'cp.recordDisbursement': 'Record a disbursement',
   'cp.publicPage': 'Public page',
-  'cp.copied': 'Copied',
   'cp.panel.title': 'Projects and spending',
   'cp.panel.body':
     'Raise money for projects, record what you spend with invoices, and let beneficiaries confirm what they received — all on the public log.',

@@ -33,6 +33,9 @@ export const zhCN: Messages = {
   'common.goHome': '返回首页',
   'common.forbiddenTitle': '无权访问',
   'common.forbiddenBody': '您的账号无法打开此页面。',
+  'common.copy': '复制',
+  'common.copied': '已复制',
+  'common.copySelected': '已选中：按 Ctrl+C（Mac 上按 ⌘C）复制',
 
   'home.title': '每一元善款，可追溯、可验证',
   'home.lead':
@@ -252,8 +255,6 @@ export const zhCN: Messages = {
   'log.keyTitle': '账本公钥',
   'log.origin': '账本名称（origin）',
   'log.verifierKey': '验证公钥',
-  'log.copy': '复制',
-  'log.copied': '已复制',
   'log.copyLabel': '复制验证公钥',
   'log.keyHint':
     '谨慎的访客会把这个公钥与在别处公布的副本对照：本页和公钥来自同一台服务器，只有外部的副本才能证明它是真的。',
@@ -324,7 +325,6 @@ export const zhCN: Messages = {
   'cp.editOrPublish': '编辑或发布',
   'cp.recordDisbursement': '登记一笔支出',
   'cp.publicPage': '公开页面',
-  'cp.copied': '已复制',
   'cp.panel.title': '项目与支出',
   'cp.panel.body': '为项目筹款、凭发票登记每一笔支出，并请受助方确认收款——一切都记录在公开账本上。',
   'cp.panel.projects': '项目',

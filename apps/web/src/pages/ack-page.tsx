@@ -6,9 +6,10 @@ import { LoadFailed, Loading } from '../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../i18n';
 import { useLoad } from '../use-load';
 import { formatFen } from './charity-projects/money';
-import { useMoneyErrors } from './charity-projects/shared';
+import { useMoneyErrors } from './charity-projects/money-errors';
 import type { Acknowledgement } from './charity-projects/types';
 import { FilePicker, IMAGE_TYPES, useUploads } from './charity-projects/uploads';
+import './charity-projects/charity-projects.css';
 
 /** Accepts a code as people type it: any case, spaces or dashes anywhere, or the whole link. */
 function cleanCode(input: string): string {

@@ -1,14 +1,14 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { get, post, query } from '../api';
 import { CauseTag, StatusBadge } from '../components/badges';
 import { FormError, Notice, TextArea, TextField } from '../components/fields';
-import { LoadFailed, Loading } from '../components/load-state';
-import { Pagination } from '../components/pagination';
+import { ListView } from '../components/list-view';
 import { useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
 import type { Org, OrgStatus, Page } from '../types';
 import { useLoad } from '../use-load';
+import { useUrlSearch } from '../use-url-search';
 import { text } from '../validation';
 import { NotFoundPage } from './not-found-page';
 
@@ -171,18 +171,11 @@ export function AdminPage() {
 
 function ReviewQueue({ canDecide }: { canDecide: boolean }) {
   const { t } = useI18n();
-  const [search, setSearch] = useSearchParams();
-  const rawStatus = search.get('status');
-  const status: OrgStatus = statuses.includes(rawStatus as OrgStatus)
-    ? (rawStatus as OrgStatus)
-    : 'pending';
-  const q = search.get('q') ?? '';
-  const page = Math.max(1, Number.parseInt(search.get('page') ?? '1', 10) || 1);
-  const [qInput, setQInput] = useState(q);
+  const s = useUrlSearch({ status: 'pending', q: '' }, { status: statuses });
+  const status = s.values.status as OrgStatus;
   const [notice, setNotice] = useState<string | null>(null);
-  useEffect(() => setQInput(q), [q]);
 
-  const path = `/admin/orgs${query({ status, q, page, pageSize })}`;
+  const path = `/admin/orgs${query({ status, q: s.values.q, page: s.page, pageSize })}`;
   const [load, reload] = useLoad(() => get<Page<Org>>(path), path);
 
   return (
@@ -194,35 +187,26 @@ function ReviewQueue({ canDecide }: { canDecide: boolean }) {
       </section>
       <div className="admin-toolbar">
         <nav className="tabs" aria-label={t('admin.statusTabs')}>
-          {statuses.map((s) => (
+          {statuses.map((v) => (
             <Link
-              key={s}
-              to={`?status=${s}`}
-              className={`tab${s === status ? ' tab-active' : ''}`}
-              aria-current={s === status ? 'page' : undefined}
+              key={v}
+              to={`?status=${v}`}
+              className={`tab${v === status ? ' tab-active' : ''}`}
+              aria-current={v === status ? 'page' : undefined}
               onClick={() => setNotice(null)}
             >
-              {t(`admin.tab.${s}`)}
+              {t(`admin.tab.${v}`)}
             </Link>
           ))}
         </nav>
         <search>
-          <form
-            className="inline-search"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const next = new URLSearchParams({ status });
-              if (qInput.trim()) next.set('q', qInput.trim());
-              setSearch(next);
-            }}
-          >
+          <form className="inline-search" onSubmit={s.submit}>
             <TextField
               label={t('admin.search')}
               name="q"
               type="search"
               maxLength={100}
-              value={qInput}
-              onChange={setQInput}
+              {...s.field('q')}
             />
             <button type="submit" className="button button-secondary">
               {t('admin.searchSubmit')}
@@ -231,30 +215,25 @@ function ReviewQueue({ canDecide }: { canDecide: boolean }) {
         </search>
       </div>
       <Notice message={notice} />
-      {load.state === 'loading' && <Loading />}
-      {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-      {load.state === 'done' && (
-        <>
-          {load.data.items.length === 0 ? (
-            <p className="empty">{t(`admin.empty.${status}`)}</p>
-          ) : (
-            <ul className="plain-list review-list">
-              {load.data.items.map((org) => (
-                <ReviewItem
-                  key={org.id}
-                  org={org}
-                  canDecide={canDecide}
-                  onDecided={(message) => {
-                    setNotice(message);
-                    reload();
-                  }}
-                />
-              ))}
-            </ul>
-          )}
-          <Pagination page={page} pageSize={pageSize} total={load.data.total} search={search} />
-        </>
-      )}
+      <ListView
+        load={load}
+        reload={reload}
+        className="plain-list review-list"
+        empty={t(`admin.empty.${status}`)}
+        paging={{ page: s.page, pageSize, search: s.search }}
+      >
+        {(org) => (
+          <ReviewItem
+            key={org.id}
+            org={org}
+            canDecide={canDecide}
+            onDecided={(message) => {
+              setNotice(message);
+              reload();
+            }}
+          />
+        )}
+      </ListView>
     </>
   );
 }

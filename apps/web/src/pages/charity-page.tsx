@@ -2,6 +2,7 @@ import { Link, useLocation, useParams } from 'react-router-dom';
 import { get } from '../api';
 import { CauseTag, StatusBadge } from '../components/badges';
 import { Notice } from '../components/fields';
+import { ListView } from '../components/list-view';
 import { LoadFailed, Loading } from '../components/load-state';
 import { MembersPanel } from '../components/members-panel';
 import { type MessageKey, useDocumentTitle, useI18n } from '../i18n';
@@ -54,22 +55,22 @@ function ReviewHistory({ orgId }: { orgId: string }) {
   return (
     <section className="card panel" aria-labelledby="history-title">
       <h2 id="history-title">{t('org.history')}</h2>
-      {load.state === 'loading' && <Loading />}
-      {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-      {load.state === 'done' &&
-        (load.data.length === 0 ? (
-          <p className="muted">{t('org.noHistory')}</p>
-        ) : (
-          <ol className="timeline">
-            {load.data.map((r) => (
-              <li key={`${r.at}-${r.decision}`} className={`timeline-${r.decision}`}>
-                <strong>{t(`org.review.${r.decision}`)}</strong>{' '}
-                <span className="muted">{formatDate(r.at)}</span>
-                {r.reason && <p>{r.reason}</p>}
-              </li>
-            ))}
-          </ol>
-        ))}
+      <ListView
+        load={load}
+        reload={reload}
+        compact
+        as="ol"
+        className="timeline"
+        empty={t('org.noHistory')}
+      >
+        {(r) => (
+          <li key={`${r.at}-${r.decision}`} className={`timeline-${r.decision}`}>
+            <strong>{t(`org.review.${r.decision}`)}</strong>{' '}
+            <span className="muted">{formatDate(r.at)}</span>
+            {r.reason && <p>{r.reason}</p>}
+          </li>
+        )}
+      </ListView>
     </section>
   );
 }

@@ -3,7 +3,8 @@ import { Link } from 'react-router-dom';
 import { get, post } from '../api';
 import { StatusBadge } from '../components/badges';
 import { FormError, Notice } from '../components/fields';
-import { LoadFailed, Loading } from '../components/load-state';
+import { ListView } from '../components/list-view';
+import { LoadFailed } from '../components/load-state';
 import { useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
 import type { Invitation, Org } from '../types';
@@ -106,47 +107,45 @@ export function DashboardPage() {
       )}
 
       <section className="section">
-        {orgs.state === 'loading' && <Loading />}
-        {orgs.state === 'failed' && <LoadFailed error={orgs.error} retry={reload} />}
-        {orgs.state === 'done' &&
-          (orgs.data.length === 0 ? (
-            <p className="empty">{t('dashboard.none')}</p>
-          ) : (
-            <ul className="plain-list my-orgs">
-              {orgs.data.map((org) => (
-                <li key={org.id} className="card my-org">
-                  <div className="my-org-head">
-                    <h3>
-                      <Link to={`/charities/${org.id}`}>{org.name}</Link>
-                    </h3>
-                    <StatusBadge status={org.status} />
-                  </div>
-                  <p className="muted">
-                    {org.myRole && t('org.yourRole', { role: t(`role.${org.myRole}`) })} ·{' '}
-                    {t('org.registeredOn', { date: formatDate(org.createdAt) })}
-                  </p>
-                  {org.status === 'rejected' && org.rejectionReason && (
-                    <div className="banner banner-rejected banner-compact">
-                      <p className="banner-label">{t('org.rejectedReason')}</p>
-                      <blockquote className="reason">{org.rejectionReason}</blockquote>
-                      {org.myRole === 'owner' && (
-                        <Link
-                          to={`/charities/${org.id}/edit`}
-                          className="button button-primary button-small"
-                        >
-                          {t('org.editAndResubmit')}
-                        </Link>
-                      )}
-                    </div>
+        <ListView
+          load={orgs}
+          reload={reload}
+          className="plain-list my-orgs"
+          empty={t('dashboard.none')}
+        >
+          {(org) => (
+            <li key={org.id} className="card my-org">
+              <div className="my-org-head">
+                <h3>
+                  <Link to={`/charities/${org.id}`}>{org.name}</Link>
+                </h3>
+                <StatusBadge status={org.status} />
+              </div>
+              <p className="muted">
+                {org.myRole && t('org.yourRole', { role: t(`role.${org.myRole}`) })} ·{' '}
+                {t('org.registeredOn', { date: formatDate(org.createdAt) })}
+              </p>
+              {org.status === 'rejected' && org.rejectionReason && (
+                <div className="banner banner-rejected banner-compact">
+                  <p className="banner-label">{t('org.rejectedReason')}</p>
+                  <blockquote className="reason">{org.rejectionReason}</blockquote>
+                  {org.myRole === 'owner' && (
+                    <Link
+                      to={`/charities/${org.id}/edit`}
+                      className="button button-primary button-small"
+                    >
+                      {t('org.editAndResubmit')}
+                    </Link>
                   )}
-                  {org.status === 'pending' && <p className="small">{t('org.pendingBody')}</p>}
-                  <p className="small">
-                    <Link to={`/charities/${org.id}/projects`}>{t('cp.dashboard.projects')}</Link>
-                  </p>
-                </li>
-              ))}
-            </ul>
-          ))}
+                </div>
+              )}
+              {org.status === 'pending' && <p className="small">{t('org.pendingBody')}</p>}
+              <p className="small">
+                <Link to={`/charities/${org.id}/projects`}>{t('cp.dashboard.projects')}</Link>
+              </p>
+            </li>
+          )}
+        </ListView>
       </section>
     </>
   );

@@ -1,7 +1,8 @@
 import { encodeBase64, entryBundleForIndex, tileForNode, tilePath } from '@goodtrace/ledger';
-import { type ReactNode, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { get } from '../api';
+import { CopyableText } from '../components/copyable-text';
 import { LoadFailed, Loading } from '../components/load-state';
 import { useDocumentTitle, useI18n } from '../i18n';
 import {
@@ -19,6 +20,7 @@ import {
   writeSeen,
 } from '../transparency';
 import type { LogEvent, LogInfo } from '../types';
+import { useDates } from '../use-dates';
 import { useLoad } from '../use-load';
 import type { CosignedCheckpoint } from './audit/types';
 
@@ -47,14 +49,6 @@ async function loadVerified(seen: SeenCheckpoint | null): Promise<Verified> {
   return { info, signature, history, witnesses };
 }
 
-function useDateTime() {
-  const { locale } = useI18n();
-  return useMemo(() => {
-    const format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
-    return (iso: string) => format.format(new Date(iso));
-  }, [locale]);
-}
-
 /** A message with one `{name}` placeholder replaced by a React node. */
 function withNode(text: string, node: ReactNode): ReactNode {
   const [before, after] = text.split('\u0000');
@@ -67,42 +61,6 @@ function withNode(text: string, node: ReactNode): ReactNode {
   );
 }
 
-function CopyButton({
-  text,
-  label,
-  selectId = 'verifier-key',
-}: {
-  text: string;
-  label: string;
-  selectId?: string;
-}) {
-  const { t } = useI18n();
-  const [copied, setCopied] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      clearTimeout(timer.current);
-      timer.current = setTimeout(() => setCopied(false), 2000);
-    } catch {
-      // No clipboard (an insecure context): select the key so it can be copied by hand.
-      const el = document.getElementById(selectId);
-      if (el) window.getSelection()?.selectAllChildren(el);
-    }
-  }
-  return (
-    <button
-      type="button"
-      className="button button-secondary button-small"
-      aria-label={label}
-      onClick={copy}
-    >
-      <span aria-live="polite">{copied ? `✓ ${t('log.copied')}` : t('log.copy')}</span>
-    </button>
-  );
-}
-
 function KeyCard({ info }: { info: LogInfo }) {
   const { t } = useI18n();
   return (
@@ -112,12 +70,14 @@ function KeyCard({ info }: { info: LogInfo }) {
         <dt>{t('log.origin')}</dt>
         <dd className="mono">{info.origin}</dd>
         <dt>{t('log.verifierKey')}</dt>
-        <dd className="key-row">
-          <code id="verifier-key" className="key-box" data-testid="verifier-key">
-            {info.verifierKey}
-          </code>
-          <CopyButton text={info.verifierKey} label={t('log.copyLabel')} />
-        </dd>
+        <CopyableText
+          as="dd"
+          value={info.verifierKey}
+          className="key-box"
+          testId="verifier-key"
+          label={t('log.copyLabel')}
+          shortLabel={t('common.copy')}
+        />
       </dl>
       <p className="muted small">{t('log.keyHint')}</p>
     </section>
@@ -162,7 +122,7 @@ function HistoryLine({
   onRetry: () => void;
 }) {
   const { t, tn } = useI18n();
-  const dateTime = useDateTime();
+  const { dateTime } = useDates();
   if (history.state === 'first') {
     return <p className="history history-first">{t('log.history.first')}</p>;
   }
@@ -239,7 +199,7 @@ function CheckpointCard({
 
 function WitnessMark({ check }: { check: WitnessCheck }) {
   const { t } = useI18n();
-  const dateTime = useDateTime();
+  const { dateTime } = useDates();
   if (check.state === 'verified') {
     return (
       <>
@@ -313,7 +273,7 @@ function EntrySummary({ event }: { event: LogEvent }) {
 
 function EntryRow({ checked }: { checked: CheckedEntry }) {
   const { t, maybe } = useI18n();
-  const dateTime = useDateTime();
+  const { dateTime } = useDates();
   const { entry, included } = checked;
   const { event } = entry;
   const label = maybe(`log.type.${event.type}`);
@@ -375,7 +335,7 @@ function EntriesCard({ size, root }: { size: number; root: Uint8Array | null }) 
  */
 function CosignedCard({ info }: { info: LogInfo }) {
   const { t } = useI18n();
-  const dateTime = useDateTime();
+  const { dateTime } = useDates();
   const [load, reload] = useLoad(
     () => get<{ checkpoint: CosignedCheckpoint | null }>('/log/cosigned'),
     `cosigned:${info.treeSize}`,
@@ -463,16 +423,13 @@ function AuditCard({ size, info }: { size: number; info: LogInfo }) {
       </p>
       <h3>{t('log.auditRunTitle')}</h3>
       <p className="small">{t('log.auditRunLead')}</p>
-      <div className="key-row">
-        <code className="command" id="audit-command" data-testid="audit-command">
-          {auditCommand(info, base)}
-        </code>
-        <CopyButton
-          text={auditCommand(info, base)}
-          label={t('log.auditCopyLabel')}
-          selectId="audit-command"
-        />
-      </div>
+      <CopyableText
+        value={auditCommand(info, base)}
+        className="command"
+        testId="audit-command"
+        label={t('log.auditCopyLabel')}
+        shortLabel={t('common.copy')}
+      />
       <p className="small muted">{t('log.auditRunNote')}</p>
     </section>
   );

@@ -2,13 +2,13 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { get, post } from '../../api';
 import { FormError, Notice, TextArea } from '../../components/fields';
-import { LoadFailed, Loading } from '../../components/load-state';
+import { ListView } from '../../components/list-view';
 import { useI18n } from '../../i18n';
 import { isStaff, useSession } from '../../session';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { text } from '../../validation';
-import { useMoney } from '../projects/bits';
 import type { Finding } from './types';
 import './audit.css';
 
@@ -157,29 +157,28 @@ export function FindingsPanel({ org }: { org: Org }) {
       </div>
       <p className="small muted">{member ? t('audit.charityLead') : t('audit.staffLead')}</p>
       <Notice message={notice} />
-      {load.state === 'loading' && <Loading />}
-      {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-      {load.state === 'done' &&
-        (load.data.items.length === 0 ? (
-          <p className="empty empty-small">{t('audit.noFindingsCharity')}</p>
-        ) : (
-          <ul className="plain-list findings-list">
-            {load.data.items.map((f) => (
-              <FindingCard key={f.id} finding={f}>
-                {member && f.status !== 'closed' && (
-                  <AnswerForm
-                    orgId={org.id}
-                    finding={f}
-                    onAnswered={() => {
-                      setNotice(t('audit.answered'));
-                      reload();
-                    }}
-                  />
-                )}
-              </FindingCard>
-            ))}
-          </ul>
-        ))}
+      <ListView
+        load={load}
+        reload={reload}
+        compact
+        className="plain-list findings-list"
+        empty={t('audit.noFindingsCharity')}
+      >
+        {(f) => (
+          <FindingCard key={f.id} finding={f}>
+            {member && f.status !== 'closed' && (
+              <AnswerForm
+                orgId={org.id}
+                finding={f}
+                onAnswered={() => {
+                  setNotice(t('audit.answered'));
+                  reload();
+                }}
+              />
+            )}
+          </FindingCard>
+        )}
+      </ListView>
     </section>
   );
 }

@@ -1,13 +1,16 @@
 import { type FormEvent, useState } from 'react';
 import { get, post } from '../../api';
+import { Breadcrumb } from '../../components/breadcrumb';
 import { FormError, Notice, SelectField, TextField } from '../../components/fields';
-import { LoadFailed, Loading } from '../../components/load-state';
+import { ListView } from '../../components/list-view';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { type FieldError, text } from '../../validation';
-import { Breadcrumb, MemberOrg, useMoneyErrors } from './shared';
+import { MemberOrg } from './member-org';
+import { useMoneyErrors } from './money-errors';
 import type { Beneficiary, BeneficiaryKind } from './types';
+import './charity-projects.css';
 
 export const beneficiaryKinds: BeneficiaryKind[] = ['school', 'person', 'supplier'];
 
@@ -151,31 +154,29 @@ function Beneficiaries({ org }: { org: Org }) {
       <div className="cp-two-columns">
         <section className="card panel" aria-labelledby="beneficiary-list-title">
           <h2 id="beneficiary-list-title">{t('cp.beneficiaries.registered')}</h2>
-          {load.state === 'loading' && <Loading />}
-          {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-          {load.state === 'done' &&
-            (load.data.items.length === 0 ? (
-              <p className="muted">{t('cp.beneficiaries.none')}</p>
-            ) : (
-              <ul className="plain-list beneficiary-list">
-                {load.data.items.map((b) => (
-                  <li key={b.id}>
-                    <strong>{b.name}</strong>{' '}
-                    <span className="role">{t(`cp.kind.${b.kind}` as MessageKey)}</span>
-                    <span className="muted small">
-                      {' '}
-                      {b.region} ·{' '}
-                      {t('cp.beneficiaries.addedOn', { date: formatDate(b.createdAt) })}
-                    </span>
-                    {b.kind === 'person' && (
-                      <span className="small muted beneficiary-private">
-                        {t('cp.beneficiaries.personPublicAs', { region: b.region })}
-                      </span>
-                    )}
-                  </li>
-                ))}
-              </ul>
-            ))}
+          <ListView
+            load={load}
+            reload={reload}
+            compact
+            className="plain-list beneficiary-list"
+            empty={t('cp.beneficiaries.none')}
+          >
+            {(b) => (
+              <li key={b.id}>
+                <strong>{b.name}</strong>{' '}
+                <span className="role">{t(`cp.kind.${b.kind}` as MessageKey)}</span>
+                <span className="muted small">
+                  {' '}
+                  {b.region} · {t('cp.beneficiaries.addedOn', { date: formatDate(b.createdAt) })}
+                </span>
+                {b.kind === 'person' && (
+                  <span className="small muted beneficiary-private">
+                    {t('cp.beneficiaries.personPublicAs', { region: b.region })}
+                  </span>
+                )}
+              </li>
+            )}
+          </ListView>
         </section>
         <section className="card panel" aria-labelledby="beneficiary-add-title">
           <h2 id="beneficiary-add-title">{t('cp.beneficiaries.addTitle')}</h2>

@@ -1,27 +1,23 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { get, post } from '../../api';
-import { FormError, SelectField, TextArea } from '../../components/fields';
+import { Breadcrumb } from '../../components/breadcrumb';
+import { CopyableText } from '../../components/copyable-text';
+import { DateField, FormError, SelectField, TextArea, YuanField } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import type { FieldError } from '../../validation';
 import { BeneficiaryForm } from './beneficiaries-page';
+import { MemberOrg } from './member-org';
 import { formatFen, parseYuan } from './money';
-import {
-  Breadcrumb,
-  CopyButton,
-  DateField,
-  latestPaymentDate,
-  MemberOrg,
-  ProjectNotFound,
-  useMoneyErrors,
-  YuanField,
-  yuanErrorKey,
-} from './shared';
+import { useMoneyErrors, yuanErrorKey } from './money-errors';
+import { latestPaymentDate } from './payment-date';
+import { ProjectNotFound } from './project-not-found';
 import type { Beneficiary, ProjectDetail, RecordedDisbursement } from './types';
 import { DOCUMENT_TYPES, FilePicker, useUploads } from './uploads';
+import './charity-projects.css';
 
 type Field = 'amount' | 'budgetLineId' | 'beneficiaryId' | 'purpose' | 'date' | 'evidence';
 
@@ -57,19 +53,21 @@ function AckCodeCard({
       </div>
       <dl className="ack-code-details">
         <dt>{t('cp.disburse.code')}</dt>
-        <dd className="key-row">
-          <code id="ack-code" className="ack-code" data-testid="ack-code">
-            {result.ackCode}
-          </code>
-          <CopyButton text={result.ackCode} label={t('cp.disburse.copyCode')} selectId="ack-code" />
-        </dd>
+        <CopyableText
+          as="dd"
+          value={result.ackCode}
+          className="ack-code"
+          testId="ack-code"
+          label={t('cp.disburse.copyCode')}
+        />
         <dt>{t('cp.disburse.link')}</dt>
-        <dd className="key-row">
-          <code id="ack-link" className="key-box" data-testid="ack-link">
-            {link}
-          </code>
-          <CopyButton text={link} label={t('cp.disburse.copyLink')} selectId="ack-link" />
-        </dd>
+        <CopyableText
+          as="dd"
+          value={link}
+          className="key-box"
+          testId="ack-link"
+          label={t('cp.disburse.copyLink')}
+        />
       </dl>
       <p className="small muted">{t('cp.disburse.howToHand')}</p>
       <h3>{t('cp.disburse.allocationTitle')}</h3>

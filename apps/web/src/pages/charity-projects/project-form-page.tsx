@@ -2,25 +2,29 @@ import { type FormEvent, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router-dom';
 import { get, patch, post } from '../../api';
 import { causes } from '../../causes';
-import { FormError, Notice, SelectField, TextArea, TextField } from '../../components/fields';
+import { Breadcrumb } from '../../components/breadcrumb';
+import {
+  DateField,
+  FormError,
+  Notice,
+  SelectField,
+  TextArea,
+  TextField,
+  YuanField,
+} from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import type { FieldError } from '../../validation';
+import { MemberOrg } from './member-org';
 import { fenToYuanInput, formatFen, parseYuan } from './money';
-import {
-  Breadcrumb,
-  DateField,
-  MemberOrg,
-  ProjectNotFound,
-  ProjectStatusBadge,
-  useMoneyErrors,
-  YuanField,
-  yuanErrorKey,
-} from './shared';
+import { useMoneyErrors, yuanErrorKey } from './money-errors';
+import { ProjectNotFound } from './project-not-found';
+import { ProjectStatusBadge } from './project-status-badge';
 import type { ProjectDetail, ProjectInput } from './types';
 import { FilePicker, IMAGE_TYPES, useUploads } from './uploads';
+import './charity-projects.css';
 
 interface Row {
   key: string;

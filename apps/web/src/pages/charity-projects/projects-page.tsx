@@ -1,14 +1,17 @@
 import { Link, useLocation } from 'react-router-dom';
 import { get } from '../../api';
 import { CauseTag } from '../../components/badges';
+import { Breadcrumb } from '../../components/breadcrumb';
 import { Notice } from '../../components/fields';
-import { LoadFailed, Loading } from '../../components/load-state';
+import { ListView } from '../../components/list-view';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
 import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
+import { MemberOrg } from './member-org';
 import { formatFen } from './money';
-import { Breadcrumb, MemberOrg, ProjectStatusBadge } from './shared';
+import { ProjectStatusBadge } from './project-status-badge';
 import type { ProjectSummary } from './types';
+import './charity-projects.css';
 
 const csvTables = ['donations', 'disbursements', 'allocations', 'balances'] as const;
 
@@ -127,18 +130,14 @@ function Projects({ org }: { org: Org }) {
         </div>
       )}
       <section className="section" aria-label={t('cp.projects.title')}>
-        {load.state === 'loading' && <Loading />}
-        {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-        {load.state === 'done' &&
-          (load.data.items.length === 0 ? (
-            <p className="empty">{t('cp.projects.none')}</p>
-          ) : (
-            <ul className="plain-list cp-projects">
-              {load.data.items.map((p) => (
-                <ProjectItem key={p.id} orgId={org.id} p={p} />
-              ))}
-            </ul>
-          ))}
+        <ListView
+          load={load}
+          reload={reload}
+          className="plain-list cp-projects"
+          empty={t('cp.projects.none')}
+        >
+          {(p) => <ProjectItem key={p.id} orgId={org.id} p={p} />}
+        </ListView>
       </section>
       <div className="section">
         <BooksPanel orgId={org.id} />

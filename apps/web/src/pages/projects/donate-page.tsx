@@ -8,9 +8,10 @@ import { formatYuanShort, parseYuan } from '../../money';
 import { useSession } from '../../session';
 import type { DonationRequestBody, DonationStarted, ProjectDetail } from '../../types';
 import { useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { email as checkEmail } from '../../validation';
 import { NotFoundPage } from '../not-found-page';
-import { useMoney } from './bits';
+import './projects.css';
 
 const presets = [2000, 5000, 10000, 50000] as const;
 

@@ -5,10 +5,14 @@ import { ApiError, get, query } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { DonationTrace } from '../../types';
+import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { NotFoundPage } from '../not-found-page';
-import { EvidenceLinks, ReceiptFiles, useDates, useMoney, usePayee } from './bits';
+import { EvidenceLinks } from './evidence-links';
 import { Fact, loadTrust } from './fact-checks';
+import { usePayee } from './labels';
+import { ReceiptFiles } from './receipt-files';
 
 /**
  * /donations/:donationId?token= — the donor's page: the donation, its receipts to download,

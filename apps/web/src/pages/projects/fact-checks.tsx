@@ -10,7 +10,7 @@ import {
 import type { ReactNode } from 'react';
 import { get, getText } from '../../api';
 import { useI18n } from '../../i18n';
-import { useMoney } from './bits';
+import { useMoney } from '../../use-money';
 
 /**
  * What the receipt pages (the donor's /donations/:id and the public /receipts/:id) share: the

@@ -2,11 +2,13 @@ import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { del, get, query } from '../../api';
 import { FormError, Notice } from '../../components/fields';
-import { LoadFailed, Loading } from '../../components/load-state';
+import { ListView } from '../../components/list-view';
 import { useI18n } from '../../i18n';
 import type { MyDonation, Page } from '../../types';
+import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
-import { useDates, useMoney } from './bits';
+import { useMoney } from '../../use-money';
+import './projects.css';
 
 /** "My donations" on the signed-in dashboard: each with its receipt page and monthly control. */
 export function MyDonations() {
@@ -45,42 +47,41 @@ export function MyDonations() {
       </div>
       <FormError message={error} />
       <Notice message={notice} />
-      {load.state === 'loading' && <Loading />}
-      {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-      {load.state === 'done' &&
-        (load.data.items.length === 0 ? (
-          <p className="empty empty-small">{t('myDonations.none')}</p>
-        ) : (
-          <ul className="plain-list my-donation-list">
-            {load.data.items.map((d) => (
-              <li key={d.id} className="my-donation" data-testid="my-donation">
-                <div className="my-donation-head">
-                  <Link to={`/donations/${d.id}`} className="my-donation-title">
-                    {d.projectTitle}
-                  </Link>
-                  <span className="donation-amount">{money(d.amount, d.currency)}</span>
-                </div>
-                <p className="muted small">
-                  {maybe(`donation.status.${d.status}`) ?? d.status} ·{' '}
-                  {dates.dateTime(d.paidAt ?? d.createdAt)} ·{' '}
-                  {t('myDonations.spent', { amount: money(d.spent, d.currency) })}
-                  {d.monthly &&
-                    ` · ${t('donate.frequency.monthly')}: ${maybe(`monthly.status.${d.monthly}`) ?? d.monthly}`}
-                </p>
-                {(d.monthly === 'active' || d.monthly === 'pending') && (
-                  <button
-                    type="button"
-                    className="button button-secondary button-small"
-                    disabled={busy !== null}
-                    onClick={() => void stopMonthly(d)}
-                  >
-                    {t('myDonations.stop')}
-                  </button>
-                )}
-              </li>
-            ))}
-          </ul>
-        ))}
+      <ListView
+        load={load}
+        reload={reload}
+        compact
+        className="plain-list my-donation-list"
+        empty={t('myDonations.none')}
+      >
+        {(d) => (
+          <li key={d.id} className="my-donation" data-testid="my-donation">
+            <div className="my-donation-head">
+              <Link to={`/donations/${d.id}`} className="my-donation-title">
+                {d.projectTitle}
+              </Link>
+              <span className="donation-amount">{money(d.amount, d.currency)}</span>
+            </div>
+            <p className="muted small">
+              {maybe(`donation.status.${d.status}`) ?? d.status} ·{' '}
+              {dates.dateTime(d.paidAt ?? d.createdAt)} ·{' '}
+              {t('myDonations.spent', { amount: money(d.spent, d.currency) })}
+              {d.monthly &&
+                ` · ${t('donate.frequency.monthly')}: ${maybe(`monthly.status.${d.monthly}`) ?? d.monthly}`}
+            </p>
+            {(d.monthly === 'active' || d.monthly === 'pending') && (
+              <button
+                type="button"
+                className="button button-secondary button-small"
+                disabled={busy !== null}
+                onClick={() => void stopMonthly(d)}
+              >
+                {t('myDonations.stop')}
+              </button>
+            )}
+          </li>
+        )}
+      </ListView>
     </section>
   );
 }

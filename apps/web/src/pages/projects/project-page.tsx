@@ -1,19 +1,18 @@
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get, query } from '../../api';
+import { ListView } from '../../components/list-view';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { Disbursement, Page, ProjectDetail, PublicDonation } from '../../types';
+import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { NotFoundPage } from '../not-found-page';
-import {
-  EvidenceLinks,
-  GoalProgress,
-  MoneyFlow,
-  useDates,
-  useEventType,
-  useMoney,
-  usePayee,
-} from './bits';
+import { EvidenceLinks } from './evidence-links';
+import { GoalProgress } from './goal-progress';
+import { useEventType, usePayee } from './labels';
+import { MoneyFlow } from './money-flow';
+import './projects.css';
 
 function Budget({ project }: { project: ProjectDetail }) {
   const { t } = useI18n();
@@ -102,18 +101,15 @@ function Disbursements({ projectId }: { projectId: string }) {
     <section className="card panel" aria-labelledby="disbursements-title">
       <h2 id="disbursements-title">{t('project.disbursements')}</h2>
       <p className="muted small">{t('project.disbursementsLead')}</p>
-      {load.state === 'loading' && <Loading />}
-      {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-      {load.state === 'done' &&
-        (load.data.items.length === 0 ? (
-          <p className="empty empty-small">{t('project.noDisbursements')}</p>
-        ) : (
-          <ul className="plain-list disbursement-list">
-            {load.data.items.map((d) => (
-              <DisbursementItem key={d.id} d={d} />
-            ))}
-          </ul>
-        ))}
+      <ListView
+        load={load}
+        reload={reload}
+        compact
+        className="plain-list disbursement-list"
+        empty={t('project.noDisbursements')}
+      >
+        {(d) => <DisbursementItem key={d.id} d={d} />}
+      </ListView>
     </section>
   );
 }
@@ -127,32 +123,31 @@ function Donations({ projectId }: { projectId: string }) {
   return (
     <section className="card panel" aria-labelledby="donations-title">
       <h2 id="donations-title">{t('project.donations')}</h2>
-      {load.state === 'loading' && <Loading />}
-      {load.state === 'failed' && <LoadFailed error={load.error} retry={reload} />}
-      {load.state === 'done' &&
-        (load.data.items.length === 0 ? (
-          <p className="empty empty-small">{t('project.noDonations')}</p>
-        ) : (
-          <ul className="plain-list donation-list">
-            {load.data.items.map((d) => (
-              <li key={d.receiptId} className="donation-item" data-testid="public-donation">
-                <div className="donation-item-head">
-                  <span className="donation-name">
-                    {d.displayName ?? t('project.anonymous')}
-                    {d.monthly && <span className="tag tag-small">{t('project.monthly')}</span>}
-                  </span>
-                  <span className="donation-amount">{money(d.amount, d.currency)}</span>
-                </div>
-                {d.message && <p className="donation-message">“{d.message}”</p>}
-                <p className="muted small">
-                  <time dateTime={d.paidAt}>{dates.dateTime(d.paidAt)}</time>
-                  {d.status === 'refunded' && ` · ${t('project.refunded')}`} ·{' '}
-                  <Link to={`/receipts/${d.receiptId}`}>{t('project.receipt')}</Link>
-                </p>
-              </li>
-            ))}
-          </ul>
-        ))}
+      <ListView
+        load={load}
+        reload={reload}
+        compact
+        className="plain-list donation-list"
+        empty={t('project.noDonations')}
+      >
+        {(d) => (
+          <li key={d.receiptId} className="donation-item" data-testid="public-donation">
+            <div className="donation-item-head">
+              <span className="donation-name">
+                {d.displayName ?? t('project.anonymous')}
+                {d.monthly && <span className="tag tag-small">{t('project.monthly')}</span>}
+              </span>
+              <span className="donation-amount">{money(d.amount, d.currency)}</span>
+            </div>
+            {d.message && <p className="donation-message">“{d.message}”</p>}
+            <p className="muted small">
+              <time dateTime={d.paidAt}>{dates.dateTime(d.paidAt)}</time>
+              {d.status === 'refunded' && ` · ${t('project.refunded')}`} ·{' '}
+              <Link to={`/receipts/${d.receiptId}`}>{t('project.receipt')}</Link>
+            </p>
+          </li>
+        )}
+      </ListView>
     </section>
   );
 }

@@ -5,9 +5,11 @@ import { ApiError, get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { ProjectSummary } from '../../types';
+import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
-import { ReceiptFiles, useDates, useMoney } from './bits';
+import { useMoney } from '../../use-money';
 import { Fact, loadTrust, type TrustLoad } from './fact-checks';
+import { ReceiptFiles } from './receipt-files';
 
 /**
  * /receipts/:donationId — the public receipt page, the one the printable receipt's QR code

@@ -6,8 +6,9 @@ import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import type { DonorDonation } from '../../types';
 import { useLoad } from '../../use-load';
+import { useMoney } from '../../use-money';
 import { NotFoundPage } from '../not-found-page';
-import { useMoney } from './bits';
+import './projects.css';
 import { donorPagePath } from './donate-page';
 
 /**

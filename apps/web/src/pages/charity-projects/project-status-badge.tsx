@@ -1,0 +1,12 @@
+import { type MessageKey, useI18n } from '../../i18n';
+import type { ProjectStatus } from './types';
+import './charity-projects.css';
+
+export function ProjectStatusBadge({ status }: { status: ProjectStatus }) {
+  const { t } = useI18n();
+  return (
+    <span className={`badge badge-project-${status}`}>
+      {t(`cp.status.${status}` as MessageKey)}
+    </span>
+  );
+}
