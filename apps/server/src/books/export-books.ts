@@ -42,6 +42,8 @@ const columns: Record<BookTable, Column[]> = {
     col('refunded at (UTC)', 'timestamp', 20),
     col('allocated', 'money'),
     col('unspent', 'money'),
+    // A donation taken back after some of it was spent: that part is owed.
+    col('owed', 'money'),
     col('donor', 'text', 20),
     col('monthly', 'text', 9),
     col('log index', 'int', 10),
@@ -71,6 +73,7 @@ const columns: Record<BookTable, Column[]> = {
     col('goal / budget', 'money'),
     col('raised', 'money'),
     col('refunded', 'money'),
+    col('owed', 'money'),
     col('spent', 'money'),
     col('confirmed', 'money'),
     col('unspent', 'money'),
@@ -208,6 +211,7 @@ async function* donationPages(
       r.refunded_at,
       r.allocated,
       r.status === 'paid' ? (BigInt(r.amount) - BigInt(r.allocated)).toString() : 0,
+      r.status === 'refunded' ? r.allocated : 0,
       // Never the email: the accountant sees what the public sees.
       r.anonymous || !r.display_name ? 'Anonymous' : r.display_name,
       r.recurring_id ? 'yes' : 'no',
@@ -328,6 +332,11 @@ async function* balancePages(db: Kysely<DB>, orgId: string): AsyncGenerator<Row[
       eb
         .selectFrom('project_funds as f')
         .whereRef('f.project_id', '=', 'p.id')
+        .select(sql<string>`coalesce(sum(f.owed), 0)`.as('v'))
+        .as('owed'),
+      eb
+        .selectFrom('project_funds as f')
+        .whereRef('f.project_id', '=', 'p.id')
         .select(sql<string>`coalesce(sum(f.balance), 0)`.as('v'))
         .as('unspent'),
     ])
@@ -373,6 +382,7 @@ async function* balancePages(db: Kysely<DB>, orgId: string): AsyncGenerator<Row[
       p.goal_amount,
       p.raised,
       p.refunded,
+      p.owed,
       p.disbursed,
       confirmed.toString(),
       p.unspent,
@@ -387,6 +397,7 @@ async function* balancePages(db: Kysely<DB>, orgId: string): AsyncGenerator<Row[
         p.status,
         l.removed ? `${l.label} (removed)` : l.label,
         l.amount,
+        null,
         null,
         null,
         l.spent,
