@@ -5,7 +5,7 @@ import { creditAll } from '../src/donations/credit-batch.js';
 import type { PaymentEvent } from '../src/payments/provider.js';
 import { signSandboxCallback } from '../src/payments/sandbox.js';
 import { startTestApp, type TestApp, testSandboxSecret } from './support/app.js';
-import { lockWaiters } from './support/database.js';
+import { holdOpen, lockWaiters } from './support/database.js';
 import {
   expectBooksAgree,
   moneySnapshot,
@@ -288,30 +288,18 @@ describe('crediting in batches', () => {
     async () => {
       const [a, contested, failed] = await pendingDonations(3, 4000);
       const db = t.database.db;
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let settled!: () => void;
-      const isSettled = new Promise<void>((resolve) => {
-        settled = resolve;
-      });
-      const other = db.transaction().execute(async (tx) => {
+      const other = await holdOpen(db, async (tx) => {
         await creditAll(tx, 'sandbox', [{ event: succeeded(contested!), now: t.app.clock() }]);
         await tx
           .updateTable('donations')
           .set({ status: 'failed' })
           .where('id', '=', failed!.id)
           .execute();
-        settled();
-        await held;
       });
-      await isSettled;
       const applying = applyTogether([succeeded(a!), succeeded(contested!), succeeded(failed!)]);
       // Until the batch is waiting for those rows' locks.
       await lockWaiters(db, 1);
-      release();
-      await other;
+      await other.release();
       const results = await applying;
       expect(results.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
         { outcome: 'credited', donationId: a!.id },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSize, readEntries } from '../src/ledger/read.js';
 import type { PaymentEventKind } from '../src/payments/provider.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { lockWaiters } from './support/database.js';
+import { holdOpen, lockWaiters } from './support/database.js';
 import {
   drainLog,
   expectBooksAgree,
@@ -278,25 +278,15 @@ describe('payment callbacks in any order', () => {
       const db = t.database.db;
       for (const refundFirst of [true, false]) {
         const { donation } = await startGuestDonation(t, project.id, 3300);
-        let release!: () => void;
-        const released = new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        let locked!: () => void;
-        const isLocked = new Promise<void>((resolve) => {
-          locked = resolve;
-        });
-        const holder = db.transaction().execute(async (tx) => {
-          await tx
+        // A transaction holds the donation's row, as a credit in flight does.
+        const holder = await holdOpen(db, (tx) =>
+          tx
             .selectFrom('donations')
             .select('id')
             .where('id', '=', donation.id)
             .forUpdate()
-            .execute();
-          locked();
-          await released;
-        });
-        await isLocked;
+            .execute(),
+        );
         const kinds: PaymentEventKind[] = refundFirst
           ? ['payment.refunded', 'payment.succeeded']
           : ['payment.succeeded', 'payment.refunded'];
@@ -305,8 +295,7 @@ describe('payment callbacks in any order', () => {
           answers.push(providerCallback(t, kind, donation.id).then(outcomeOf));
           await lockWaiters(db, i + 1);
         }
-        release();
-        await holder;
+        await holder.release();
         const outcomes = await Promise.all(answers);
         expect(outcomes).toEqual(refundFirst ? ['held', 'credited'] : ['credited', 'refunded']);
         const row = await db

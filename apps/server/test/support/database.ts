@@ -68,3 +68,38 @@ export async function lockWaiters(db: Kysely<DB>, n: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * Runs `work` in a transaction and keeps that transaction open, with the locks `work` took,
+ * until `release()` (PostgreSQL only: PGlite has one connection). Resolves once `work` is done.
+ */
+export async function holdOpen(
+  db: Kysely<DB>,
+  work: (tx: Kysely<DB>) => Promise<unknown>,
+): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let ready!: () => void;
+  let failed!: (err: unknown) => void;
+  const worked = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  const done = db
+    .transaction()
+    .execute(async (tx) => {
+      await work(tx);
+      ready();
+      await released;
+    })
+    .catch(failed);
+  await worked;
+  return {
+    async release() {
+      release();
+      await done;
+    },
+  };
+}
