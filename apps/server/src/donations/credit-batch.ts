@@ -82,7 +82,7 @@ export async function creditBatch(
 }
 
 /** The `donation.received` event of a donation row credited with this paidSeq. */
-export function receivedEvent(
+function receivedEvent(
   d: Pick<Locked, 'id' | 'project_id' | 'org_id' | 'amount' | 'currency' | 'donor_secret'>,
   paidSeq: string,
   now: Date,
