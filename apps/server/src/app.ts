@@ -16,6 +16,7 @@ import { migrateToLatest } from './db/migrate.js';
 import type { DB } from './db/schema.js';
 import { startMonthlyScheduler } from './donations/recurring.js';
 import donationRoutes, { paymentWebhookRoutes, sandboxCheckoutRoutes } from './donations/routes.js';
+import { Donations } from './donations/service.js';
 import { FileStore } from './files/file-store.js';
 import fileRoutes from './files/routes.js';
 import authPlugin from './http/auth.js';
@@ -45,6 +46,8 @@ declare module 'fastify' {
     ledger: LedgerService;
     metrics: Metrics;
     payments: ConfiguredPaymentProvider;
+    /** The donations context's queues, for this database and this payment provider. */
+    donations: Donations;
     files: FileStore;
   }
 }
@@ -113,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   });
   // A getter: decorate() cannot infer a type from a union of provider classes.
   app.decorate('payments', { getter: () => payments });
+  app.decorate('donations', new Donations(database.db, payments));
 
   let ledger: LedgerService;
   try {

@@ -73,10 +73,6 @@ export const errorTable = {
     status: 409,
     message: 'This disbursement’s receipt was already confirmed.',
   },
-  donation_not_refundable: {
-    status: 409,
-    message: 'Only a paid donation of which nothing has been spent can be refunded.',
-  },
   monthly_not_active: { status: 409, message: 'This monthly donation is not active.' },
   email_taken: { status: 409, message: 'An account with this email already exists.' },
   registration_number_taken: {

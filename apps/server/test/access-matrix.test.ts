@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileFinding } from '../src/audit/findings.js';
-import { startDonation } from '../src/donations/create-donation.js';
-import { applyPaymentEvent } from '../src/donations/payment-events.js';
 import { appendEvent } from '../src/ledger/append-event.js';
 import { currentSize } from '../src/ledger/read.js';
 import { signSandboxCallback } from '../src/payments/sandbox.js';
@@ -560,9 +558,7 @@ async function moneyFixture(orgId: string, role: Role): Promise<Money> {
     .onConflict((oc) => oc.column('sha256').doNothing())
     .execute();
   const donate = async (userId: string | null, monthly = false, pay = true) => {
-    const started = await startDonation(
-      db,
-      t.app.payments,
+    const started = await t.app.donations.start(
       {
         projectId,
         amount: 5000,
@@ -582,9 +578,7 @@ async function moneyFixture(orgId: string, role: Role): Promise<Money> {
       .executeTakeFirstOrThrow();
     const providerRef = row.provider_ref!;
     if (pay) {
-      const paid = await applyPaymentEvent(
-        db,
-        'sandbox',
+      const paid = await t.app.donations.applyPayment(
         {
           eventId: `evt_${randomUUID()}`,
           kind: 'payment.succeeded',

@@ -105,6 +105,7 @@ const headers = {
     'refunded at (UTC)',
     'allocated',
     'unspent',
+    'owed',
     'donor',
     'monthly',
     'log index',
@@ -134,6 +135,7 @@ const headers = {
     'goal / budget',
     'raised',
     'refunded',
+    'owed',
     'spent',
     'confirmed',
     'unspent',
@@ -267,12 +269,34 @@ describe('a charity exports its books as CSV for its accountant', () => {
     const rows = csvRows(res, headers.donations);
     const [d1, d2, d3, d4, d5] = books.donations;
     const title = `'${injectionTitle}`;
-    expect(rows.map((r) => [r[0], r[1], r[2], ...r.slice(4, 6), ...r.slice(7, 11)])).toEqual([
-      [d1, books.project.id, title, '30.00', 'paid', '30.00', '0.00', 'Li Wei', 'no'],
-      [d2, books.project.id, title, '20.00', 'paid', '15.00', '5.00', 'Anonymous', 'no'],
-      [d3, books.project.id, title, '1234.50', 'paid', '0.00', '1234.50', '王小明', 'yes'],
-      [d4, books.project.id, title, '50.00', 'refunded', '0.00', '0.00', "'@SUM(1+1)", 'no'],
-      [d5, books.water.id, '清水 Clean water', '88.88', 'paid', '0.00', '88.88', 'Anonymous', 'no'],
+    expect(rows.map((r) => [r[0], r[1], r[2], ...r.slice(4, 6), ...r.slice(7, 12)])).toEqual([
+      [d1, books.project.id, title, '30.00', 'paid', '30.00', '0.00', '0.00', 'Li Wei', 'no'],
+      [d2, books.project.id, title, '20.00', 'paid', '15.00', '5.00', '0.00', 'Anonymous', 'no'],
+      [d3, books.project.id, title, '1234.50', 'paid', '0.00', '1234.50', '0.00', '王小明', 'yes'],
+      [
+        d4,
+        books.project.id,
+        title,
+        '50.00',
+        'refunded',
+        '0.00',
+        '0.00',
+        '0.00',
+        "'@SUM(1+1)",
+        'no',
+      ],
+      [
+        d5,
+        books.water.id,
+        '清水 Clean water',
+        '88.88',
+        'paid',
+        '0.00',
+        '88.88',
+        '0.00',
+        'Anonymous',
+        'no',
+      ],
     ]);
     for (const r of rows) expect(r[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(rows.map((r) => r[6] !== '')).toEqual([false, false, false, true, false]);
@@ -282,7 +306,7 @@ describe('a charity exports its books as CSV for its accountant', () => {
 
     // The log index leads to the donation's own event on the public log.
     for (const r of rows) {
-      const entry = (await new Client(t.app).get(`/api/log/entries/${r[11]}`)).json();
+      const entry = (await new Client(t.app).get(`/api/log/entries/${r[12]}`)).json();
       expect(entry.event).toMatchObject({ type: 'donation.received', data: { donationId: r[0] } });
     }
   });
@@ -367,12 +391,26 @@ describe('a charity exports its books as CSV for its accountant', () => {
         '35000.00',
         '1334.50',
         '50.00',
+        '0.00',
         '45.00',
         '40.00',
         '1239.50',
       ],
-      ['budget line', p, title, 'published', 'Books', '30000.00', '', '', '40.00', '40.00', ''],
-      ['budget line', p, title, 'published', 'Transport', '5000.00', '', '', '5.00', '0.00', ''],
+      ['budget line', p, title, 'published', 'Books', '30000.00', '', '', '', '40.00', '40.00', ''],
+      [
+        'budget line',
+        p,
+        title,
+        'published',
+        'Transport',
+        '5000.00',
+        '',
+        '',
+        '',
+        '5.00',
+        '0.00',
+        '',
+      ],
       [
         'project',
         w,
@@ -381,6 +419,7 @@ describe('a charity exports its books as CSV for its accountant', () => {
         '',
         '10000.00',
         '88.88',
+        '0.00',
         '0.00',
         '0.00',
         '0.00',
@@ -395,15 +434,18 @@ describe('a charity exports its books as CSV for its accountant', () => {
         '10000.00',
         '',
         '',
+        '',
         '0.00',
         '0.00',
         '',
       ],
     ]);
-    // raised − refunded − spent = unspent, and the lines' spending is the project's.
+    // raised − refunded + owed − spent = unspent, and the lines' spending is the project's.
     const project = rows[0]!;
-    expect(fen(project[6]!) - fen(project[7]!) - fen(project[8]!)).toBe(fen(project[10]!));
-    expect(sum([rows[1]![8]!, rows[2]![8]!])).toBe(fen(project[8]!));
+    expect(fen(project[6]!) - fen(project[7]!) + fen(project[8]!) - fen(project[9]!)).toBe(
+      fen(project[11]!),
+    );
+    expect(sum([rows[1]![9]!, rows[2]![9]!])).toBe(fen(project[9]!));
   });
 
   it("never shows another charity's rows, and the other charity sees only its own", async () => {
@@ -417,7 +459,7 @@ describe('a charity exports its books as CSV for its accountant', () => {
       await books.other.owner.get(csvUrl(books.other.orgId, 'donations')),
       headers.donations,
     );
-    expect(theirs.map((r) => [r[0], r[4], r[9]])).toEqual([
+    expect(theirs.map((r) => [r[0], r[4], r[10]])).toEqual([
       [books.other.donationId, '77.77', 'Other'],
     ]);
   });
@@ -530,7 +572,7 @@ describe('a charity exports its books as one workbook', () => {
     expect(donations.reduce((s, r) => s + toFen(r.getCell(5).value), 0)).toBe(
       3000 + 2000 + 123_450 + 5000 + 8888,
     );
-    expect(typeof donations[0]!.getCell(12).value).toBe('number');
+    expect(typeof donations[0]!.getCell(13).value).toBe('number');
 
     const disbursements = sheetRows(wb, 'Disbursements');
     expect(disbursements.reduce((s, r) => s + toFen(r.getCell(5).value), 0)).toBe(4500);
@@ -540,9 +582,10 @@ describe('a charity exports its books as one workbook', () => {
 
     const balances = sheetRows(wb, 'Balances').filter((r) => r.getCell(1).value === 'project');
     const total = (col: number) => balances.reduce((s, r) => s + toFen(r.getCell(col).value), 0);
-    expect([total(7), total(8), total(9), total(10), total(11)]).toEqual([
+    expect([total(7), total(8), total(9), total(10), total(11), total(12)]).toEqual([
       133_450 + 8888,
       5000,
+      0,
       4500,
       4000,
       133_450 + 8888 - 5000 - 4500,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GroupCommit, type ItemResult, LATER } from '../src/db/group-commit.js';
+import { batchOfOne, GroupCommit, type ItemResult, LATER } from '../src/db/group-commit.js';
 
 /** A run whose batches are recorded and held until the test lets each one finish. */
 function heldRun<T>(answer: (item: T) => ItemResult<string> = (item) => ({ value: `ok:${item}` })) {
@@ -134,6 +134,25 @@ describe('group commit', () => {
     // The queue goes on after a failure, as batches again.
     expect(await Promise.all([1, 2].map((n) => group.submit(n)))).toEqual([1, 2]);
     expect(single).toHaveBeenCalledTimes(4);
+  });
+
+  it('batchOfOne makes the batch function the one-item path: each item of a failed batch is written alone by the same function', async () => {
+    const runs: number[][] = [];
+    const run = async (items: readonly number[]): Promise<ItemResult<number>[]> => {
+      runs.push([...items]);
+      if (items.length > 1 && items.includes(13)) throw new Error('the batch failed');
+      return items.map((n) => (n === 13 ? { error: new Error('unlucky') } : { value: n * 2 }));
+    };
+    const group = new GroupCommit({ run, single: batchOfOne(run), maxBatch: 10 });
+    const settled = await Promise.allSettled([11, 12, 13].map((n) => group.submit(n)));
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 22 },
+      { status: 'fulfilled', value: 24 },
+      { status: 'rejected', reason: new Error('unlucky') },
+    ]);
+    expect(runs).toEqual([[11, 12, 13], [11], [12], [13]]);
+    // A batch of one that defers its only item is a bug, said so, not a hang.
+    await expect(batchOfOne(async () => [LATER])(1)).rejects.toThrow(/deferred/);
   });
 
   it('without single, every caller of a failed batch gets its error, and the next batch still runs', async () => {

@@ -57,7 +57,7 @@ async function projectPage(projectId: string) {
     raised: number;
     spent: number;
     unspent: number;
-    flow: { raised: number; refunded: number; unspent: number };
+    flow: { raised: number; refunded: number; owed: number; unspent: number };
   };
 }
 
@@ -204,7 +204,17 @@ describe('FIFO allocation of donations to disbursements', () => {
       flow: { raised: 3000, refunded: 1000, unspent: 2000 },
     });
     const [event] = await logged('donation.refunded', 'donationId', b!);
-    expect(event?.event.data).toMatchObject({ amount: 1000, reason: 'refund' });
+    expect([event?.event.v, event?.event.data]).toEqual([
+      2,
+      {
+        donationId: b,
+        projectId: project.id,
+        orgId: expect.any(String),
+        amount: 1000,
+        currency: 'CNY',
+        owed: 0,
+      },
+    ]);
     await expectBooksAgree(t);
 
     // The refunded donation is skipped: the spending goes to the next oldest.
@@ -220,13 +230,13 @@ describe('FIFO allocation of donations to disbursements', () => {
     await expectBooksAgree(t);
   });
 
-  it('a chargeback of an untouched donation is logged as a chargeback and leaves the books balanced', async () => {
+  it('a chargeback of an untouched donation is kept as a chargeback and leaves the books balanced', async () => {
     const { project } = await spendableProject();
     const [a, b] = await paidDonationsDirect(t, project.id, 2, 2500);
     const res = await providerCallback(t, 'payment.disputed', a!);
     expect(res.json()).toMatchObject({ outcome: 'refunded' });
     const [event] = await logged('donation.refunded', 'donationId', a!);
-    expect(event?.event.data).toMatchObject({ amount: 2500, reason: 'chargeback' });
+    expect(event?.event.data).toMatchObject({ amount: 2500, owed: 0 });
     const donation = await t.database.db
       .selectFrom('donations')
       .select(['status', 'refund_reason'])
@@ -238,25 +248,50 @@ describe('FIFO allocation of donations to disbursements', () => {
     await expectBooksAgree(t);
   });
 
-  it('a refund of a donation that is partly or wholly spent is refused as not_refundable and changes nothing', async () => {
+  it('a refund of a donation partly or wholly spent takes back what is unspent and leaves the spent part owed, never a negative balance', async () => {
     const { project, spend } = await spendableProject();
-    const [a, b] = await paidDonationsDirect(t, project.id, 2, 2000);
+    const [a, b, c] = await paidDonationsDirect(t, project.id, 3, 2000);
     expect((await spend(2500)).statusCode).toBe(201); // a in full, b in part
     await expectBooksAgree(t);
 
-    for (const [id, kind] of [
-      [a!, 'payment.refunded'],
-      [b!, 'payment.refunded'],
-      [b!, 'payment.disputed'],
-    ] as const) {
-      const before = await moneySnapshot(t);
-      const res = await providerCallback(t, kind, id);
-      expect(res.statusCode, res.body).toBe(200);
-      expect(res.json()).toMatchObject({ outcome: 'not_refundable' });
-      expect(await moneySnapshot(t)).toEqual(before);
-    }
-    expect(await projectPage(project.id)).toMatchObject({ raised: 4000, unspent: 1500 });
-    expect(await logged('donation.refunded', 'projectId', project.id)).toEqual([]);
+    // b: 500 of its 2,000 was spent. Its other 1,500 leaves the balance; the 500 is owed.
+    const partly = await providerCallback(t, 'payment.refunded', b!);
+    expect([partly.statusCode, partly.json().outcome]).toEqual([200, 'refunded']);
+    expect(await projectPage(project.id)).toMatchObject({
+      raised: 4000,
+      spent: 2500,
+      unspent: 2000,
+      flow: { raised: 6000, refunded: 2000, owed: 500, unspent: 2000 },
+    });
+    const [event] = await logged('donation.refunded', 'donationId', b!);
+    expect([event?.event.v, event?.event.data]).toEqual([
+      2,
+      expect.objectContaining({ donationId: b, amount: 2000, currency: 'CNY', owed: 500 }),
+    ]);
+    // The allocation stands: the money went to the beneficiary.
+    expect(await allocatedOf([a!, b!, c!])).toEqual([2000, 500, 0]);
+    await expectBooksAgree(t);
+
+    // a, wholly spent, by a chargeback: nothing leaves the balance, all of it is owed.
+    const wholly = await providerCallback(t, 'payment.disputed', a!);
+    expect(wholly.json().outcome).toBe('refunded');
+    expect(await projectPage(project.id)).toMatchObject({
+      unspent: 2000,
+      flow: { refunded: 4000, owed: 2500, unspent: 2000 },
+    });
+    const books = await expectBooksAgree(t);
+    expect(books.projects.get(project.id)).toMatchObject({ refunded: 4000, owed: 2500 });
+
+    // b is out of the FIFO queue: the next spending takes c.
+    const next = await spend(2000);
+    expect(next.json().allocations).toEqual([{ donationId: c, amount: 2000 }]);
+    const shards = await t.database.db
+      .selectFrom('project_funds')
+      .select(['balance', 'owed'])
+      .where('project_id', '=', project.id)
+      .execute();
+    expect(shards.every((s) => Number(s.balance) >= 0 && Number(s.owed) >= 0)).toBe(true);
+    expect(shards.reduce((sum, s) => sum + Number(s.owed), 0)).toBe(2500);
     await expectBooksAgree(t);
   });
 
@@ -279,19 +314,28 @@ describe('FIFO allocation of donations to disbursements', () => {
     await expectBooksAgree(t);
   });
 
-  it('a donation refunded once cannot be refunded again', async () => {
+  it('a donation refunded once is not refunded again; a chargeback after the refund becomes the reason, moving no money', async () => {
     const { project } = await spendableProject();
     const [a] = await paidDonationsDirect(t, project.id, 1, 700);
     expect((await providerCallback(t, 'payment.refunded', a!)).json()).toMatchObject({
       outcome: 'refunded',
     });
     const before = await moneySnapshot(t);
-    // A second refund notice (a new event id, so not a replay) finds nothing left to refund.
+    // A second notice (a new event id, so not a replay) finds nothing left to take back.
     const again = await providerCallback(t, 'payment.disputed', a!);
-    expect(again.json()).toMatchObject({ outcome: 'not_refundable' });
+    expect(again.json()).toMatchObject({ outcome: 'already_refunded' });
+    const more = await providerCallback(t, 'payment.refunded', a!);
+    expect(more.json()).toMatchObject({ outcome: 'already_refunded' });
     expect(await moneySnapshot(t)).toEqual(before);
+    expect(await logged('donation.refunded', 'donationId', a!)).toHaveLength(1);
+    const { refund_reason } = await t.database.db
+      .selectFrom('donations')
+      .select('refund_reason')
+      .where('id', '=', a!)
+      .executeTakeFirstOrThrow();
+    expect(refund_reason).toBe('chargeback');
     expect(await projectPage(project.id)).toMatchObject({
-      flow: { raised: 700, refunded: 700, unspent: 0 },
+      flow: { raised: 700, refunded: 700, owed: 0, unspent: 0 },
     });
     await expectBooksAgree(t);
   });

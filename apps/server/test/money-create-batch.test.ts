@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DonationRequest, startDonation } from '../src/donations/create-donation.js';
+import type { DonationRequest } from '../src/donations/create-donation.js';
 import { AppError } from '../src/errors.js';
 import { Client, errorCode, startTestApp, type TestApp } from './support/app.js';
 import { expectBooksAgree, paidDonation, projectBody, publishedProject } from './support/money.js';
@@ -45,9 +45,7 @@ function request(overrides: Partial<DonationRequest> = {}): DonationRequest {
 
 /** Started together: handed in before the event loop turns, they share one INSERT. */
 function startTogether(requests: DonationRequest[]) {
-  return Promise.allSettled(
-    requests.map((r) => startDonation(t.database.db, t.app.payments, r, t.app.clock())),
-  );
+  return Promise.allSettled(requests.map((r) => t.app.donations.start(r, t.app.clock())));
 }
 
 /** How many transactions wrote these rows (xmin): one means one statement. */

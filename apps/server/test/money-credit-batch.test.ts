@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPaymentEvent } from '../src/donations/payment-events.js';
+import { creditAll } from '../src/donations/credit-batch.js';
 import type { PaymentEvent } from '../src/payments/provider.js';
 import { signSandboxCallback } from '../src/payments/sandbox.js';
 import { startTestApp, type TestApp, testSandboxSecret } from './support/app.js';
+import { holdOpen, lockWaiters } from './support/database.js';
 import {
   expectBooksAgree,
   moneySnapshot,
@@ -75,9 +76,7 @@ function succeeded(d: Pending, overrides: Partial<PaymentEvent> = {}): PaymentEv
 
 /** The callbacks applied together: handed in by one tick, they go in one batch. */
 function applyTogether(events: PaymentEvent[]) {
-  return Promise.allSettled(
-    events.map((e) => applyPaymentEvent(t.database.db, 'sandbox', e, t.app.clock())),
-  );
+  return Promise.allSettled(events.map((e) => t.app.donations.applyPayment(e, t.app.clock())));
 }
 
 function webhook(event: PaymentEvent) {
@@ -165,7 +164,7 @@ describe('crediting in batches', () => {
   it('a batch with a wrong amount, a wrong currency, an unknown payment and a replay credits the others and changes nothing for those', async () => {
     const [a, b, c, mismatched, wrongCurrency, replayed] = await pendingDonations(6, 2000);
     const first = succeeded(replayed!);
-    expect(await applyPaymentEvent(t.database.db, 'sandbox', first, t.app.clock())).toEqual({
+    expect(await t.app.donations.applyPayment(first, t.app.clock())).toEqual({
       outcome: 'credited',
       donationId: replayed!.id,
     });
@@ -285,47 +284,32 @@ describe('crediting in batches', () => {
 
   // Two connections: one holds the lock the batch waits for (PGlite has only one).
   it.runIf(process.env.TEST_DATABASE_URL)(
-    'a donation settled by another transaction while the batch waits for its lock is not_pending; the rest of the batch is credited',
+    'a donation paid by another transaction while the batch waits for its lock is not_pending, one marked failed meanwhile is still credited; the rest of the batch is credited',
     async () => {
-      const [a, contested] = await pendingDonations(2, 4000);
+      const [a, contested, failed] = await pendingDonations(3, 4000);
       const db = t.database.db;
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let settled!: () => void;
-      const isSettled = new Promise<void>((resolve) => {
-        settled = resolve;
-      });
-      const other = db.transaction().execute(async (tx) => {
+      const other = await holdOpen(db, async (tx) => {
+        await creditAll(tx, 'sandbox', [{ event: succeeded(contested!), now: t.app.clock() }]);
         await tx
           .updateTable('donations')
           .set({ status: 'failed' })
-          .where('id', '=', contested!.id)
+          .where('id', '=', failed!.id)
           .execute();
-        settled();
-        await held;
       });
-      await isSettled;
-      const applying = applyTogether([succeeded(a!), succeeded(contested!)]);
-      // Until the batch is waiting for that row's lock.
-      for (;;) {
-        const { rows } = await sql<{ n: string }>`
-          select count(*) as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
-        if (Number(rows[0]!.n) > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      release();
-      await other;
+      const applying = applyTogether([succeeded(a!), succeeded(contested!), succeeded(failed!)]);
+      // Until the batch is waiting for those rows' locks.
+      await lockWaiters(db, 1);
+      await other.release();
       const results = await applying;
       expect(results.map((r) => r.status === 'fulfilled' && r.value)).toEqual([
         { outcome: 'credited', donationId: a!.id },
         { outcome: 'not_pending', donationId: contested!.id },
+        { outcome: 'credited', donationId: failed!.id },
       ]);
-      expect(await statuses([a!.id, contested!.id])).toEqual({
+      expect(await statuses([a!.id, contested!.id, failed!.id])).toEqual({
         [a!.id]: 'paid',
-        [contested!.id]: 'failed',
+        [contested!.id]: 'paid',
+        [failed!.id]: 'paid',
       });
       await expectBooksAgree(t);
     },

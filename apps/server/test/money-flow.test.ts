@@ -221,24 +221,24 @@ describe('a yuan followed from the donor to the beneficiary', () => {
     const { donation, accessToken } = first.json();
     // Not due before the first payment: the schedule starts when money actually arrives.
     const nextMonth = new Date(Date.now() + 32 * 86_400_000);
-    expect(await chargeDueMonthly(t.app.db, t.app.payments, nextMonth)).toHaveLength(0);
+    expect(await chargeDueMonthly(t.app.donations, nextMonth)).toHaveLength(0);
     await new Client(t.app).post(`/api/payments/sandbox/${donation.id}/pay`, {
       token: accessToken,
       outcome: 'succeeded',
     });
 
-    const [renewal, ...more] = await chargeDueMonthly(t.app.db, t.app.payments, nextMonth);
+    const [renewal, ...more] = await chargeDueMonthly(t.app.donations, nextMonth);
     expect(more).toHaveLength(0);
     expect(renewal).toMatchObject({
       created: true,
       donation: { amount: 1000, frequency: 'monthly' },
     });
-    expect(await chargeDueMonthly(t.app.db, t.app.payments, nextMonth)).toHaveLength(0);
+    expect(await chargeDueMonthly(t.app.donations, nextMonth)).toHaveLength(0);
 
     const stop = await donor.delete(`/api/my/donations/${donation.id}/monthly`);
     expect(stop.statusCode).toBe(204);
     const later = new Date(Date.now() + 100 * 86_400_000);
-    expect(await chargeDueMonthly(t.app.db, t.app.payments, later)).toHaveLength(0);
+    expect(await chargeDueMonthly(t.app.donations, later)).toHaveLength(0);
     const mine = (await donor.get('/api/my/donations')).json();
     expect(mine.items.map((d: { monthly: string }) => d.monthly)).toEqual(['stopped', 'stopped']);
   });

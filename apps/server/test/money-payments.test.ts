@@ -110,14 +110,18 @@ describe('payment callbacks', () => {
     await expectBooksAgree(t);
   });
 
-  it('a failed payment is never credited by a success arriving after it', async () => {
+  it('a success delivered after a failure (out of order, or a retry that went through) still credits: the money was taken', async () => {
     const { donation } = await startGuestDonation(t, projectId, 800);
     expect(outcome(await providerCallback(t, 'payment.failed', donation.id))).toBe('failed');
-    const before = await moneySnapshot(t);
-    const late = await providerCallback(t, 'payment.succeeded', donation.id);
-    expect(outcome(late)).toBe('not_pending');
     expect((await donationRow(donation.id)).status).toBe('failed');
+    const late = await providerCallback(t, 'payment.succeeded', donation.id);
+    expect(outcome(late)).toBe('credited');
+    expect((await donationRow(donation.id)).status).toBe('paid');
+    // And a failure notice after that changes nothing.
+    const before = await moneySnapshot(t);
+    expect(outcome(await providerCallback(t, 'payment.failed', donation.id))).toBe('not_pending');
     expect(await moneySnapshot(t)).toEqual(before);
+    await expectBooksAgree(t);
   });
 
   it.each([
@@ -341,18 +345,28 @@ describe('a monthly donation', () => {
     });
   });
 
-  it('a first payment that fails ends the schedule before it starts', async () => {
+  it('a first payment that fails leaves its schedule unstarted; a success arriving after the failure starts it', async () => {
     const started = await startGuestDonation(t, projectId, 10_000, { frequency: 'monthly' });
     const { recurring_id } = await donationRow(started.donation.id);
+    const schedule = () =>
+      t.database.db
+        .selectFrom('recurring_donations')
+        .select(['status', 'next_charge_at'])
+        .where('id', '=', recurring_id!)
+        .executeTakeFirstOrThrow();
     expect(outcome(await providerCallback(t, 'payment.failed', started.donation.id))).toBe(
       'failed',
     );
-    const schedule = await t.database.db
-      .selectFrom('recurring_donations')
-      .select(['status'])
-      .where('id', '=', recurring_id!)
-      .executeTakeFirstOrThrow();
-    expect(schedule.status).toBe('stopped');
+    // Never charged while pending (only active schedules are), whatever comes next.
+    expect((await schedule()).status).toBe('pending');
+    expect(outcome(await providerCallback(t, 'payment.succeeded', started.donation.id))).toBe(
+      'credited',
+    );
+    // The same end as when the success comes first and the failure after it.
+    expect(await schedule()).toEqual({
+      status: 'active',
+      next_charge_at: new Date('2026-02-28T09:00:00.000Z'),
+    });
   });
 
   it('a one-off donation has no monthly schedule to stop', async () => {

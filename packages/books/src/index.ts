@@ -19,6 +19,7 @@ export {
   unconfirmedDisbursements,
 } from './anomalies.js';
 export { type Allocation, allocateFifo, type Unallocated } from './fifo.js';
+export { hasOpened, type OpenDays, openDays } from './open-days.js';
 export {
   type Books,
   checkInvariants,

@@ -1,4 +1,5 @@
 import { type Allocation, allocateFifo } from './fifo.js';
+import { hasOpened } from './open-days.js';
 
 /** An event as it stands on the log (the canonical JSON, parsed), with its log index. */
 export interface LoggedEvent {
@@ -12,15 +13,23 @@ export interface ProjectBooks {
   published: boolean;
   goal: number;
   budget: { id: string; label: string; amount: number }[];
+  /** The first day it takes donations ('YYYY-MM-DD'), as published; null if the event has none. */
+  startDate: string | null;
   /** Sum of donations received (before refunds). */
   raised: number;
+  /** Sum of refunded donations' whole amounts. */
   refunded: number;
+  /**
+   * What the charity owes for refunds of money it had already spent: the allocated part of
+   * every refunded donation (the rest of such a donation left the unspent balance).
+   */
+  owed: number;
   /** Donation money allocated to disbursements; always equals `disbursed`. */
   allocated: number;
   disbursed: number;
   /** Disbursed amounts whose beneficiary confirmed receipt. */
   confirmed: number;
-  /** raised − refunded − allocated. */
+  /** raised − refunded + owed − allocated. */
   unspent: number;
   donations: number;
   disbursements: number;
@@ -71,6 +80,8 @@ export interface Violation {
     | 'allocation_not_fifo'
     | 'allocation_sum_mismatch'
     | 'refund_of_allocated_donation'
+    | 'refund_owed_mismatch'
+    | 'donation_before_start'
     | 'acknowledged_twice'
     | 'missing_allocation_part';
   message: string;
@@ -97,6 +108,15 @@ function fen(data: Record<string, unknown>, key: string): number {
   const v = data[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
     throw new Malformed(`${key} is not a positive integer amount`);
+  }
+  return v;
+}
+
+/** A non-negative integer amount of fen (zero allowed). */
+function fenOrZero(data: Record<string, unknown>, key: string): number {
+  const v = data[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new Malformed(`${key} is not a non-negative integer amount`);
   }
   return v;
 }
@@ -162,7 +182,7 @@ export class Replay {
           this.received(index, event.at, data);
           break;
         case 'donation.refunded':
-          this.refunded(index, data);
+          this.refunded(index, event.v, data);
           break;
         case 'funds.disbursed':
           this.disbursed(index, event.at, data);
@@ -235,8 +255,14 @@ export class Replay {
       published: true,
       goal: fen(data, 'goal'),
       budget: this.budget(data),
+      // Read leniently: a log without it is checked for everything but the start.
+      startDate:
+        typeof data.startDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(data.startDate)
+          ? data.startDate
+          : null,
       raised: 0,
       refunded: 0,
+      owed: 0,
       allocated: 0,
       disbursed: 0,
       confirmed: 0,
@@ -269,6 +295,16 @@ export class Replay {
       this.violate(index, 'duplicate_id', `donation ${id} received twice`);
       return;
     }
+    // The money moved, so the books count it; that it was taken before the project opened is
+    // the operator's breach of the rule the server applies (open-days.ts).
+    const t = new Date(at);
+    if (p.startDate && !Number.isNaN(t.getTime()) && !hasOpened(p.startDate, t)) {
+      this.violate(
+        index,
+        'donation_before_start',
+        `donation ${id} was received at ${at}, before its project opened on ${p.startDate}`,
+      );
+    }
     this.donations.set(id, {
       donationId: id,
       projectId: p.projectId,
@@ -286,8 +322,15 @@ export class Replay {
     enqueue(this.queues.get(p.projectId)!, { donationId: id, remaining: amount, paidSeq });
   }
 
-  private refunded(index: number, data: Record<string, unknown>) {
+  /**
+   * A refund or chargeback. Version 1 takes back a wholly unallocated donation. Version 2 also
+   * takes back one already (partly) spent: its unallocated remainder leaves the unspent
+   * balance and the FIFO queue, and its allocated part, which went to beneficiaries, becomes
+   * what the charity owes (`owed`, which must equal the donation's allocated amount).
+   */
+  private refunded(index: number, v: number, data: Record<string, unknown>) {
     const id = str(data, 'donationId');
+    const claimedOwed = v >= 2 ? fenOrZero(data, 'owed') : 0;
     const d = this.donations.get(id);
     if (!d || d.refunded) {
       this.violate(
@@ -297,7 +340,7 @@ export class Replay {
       );
       return;
     }
-    if (d.allocated > 0) {
+    if (v < 2 && d.allocated > 0) {
       this.violate(
         index,
         'refund_of_allocated_donation',
@@ -305,10 +348,19 @@ export class Replay {
       );
       return;
     }
+    if (claimedOwed !== d.allocated) {
+      // The books follow the allocations on the log, whatever the event claims.
+      this.violate(
+        index,
+        'refund_owed_mismatch',
+        `the refund of donation ${id} says ${claimedOwed} is owed; ${d.allocated} of it was spent`,
+      );
+    }
     d.refunded = true;
     const p = this.projects.get(d.projectId)!;
     p.refunded += d.amount;
-    p.unspent -= d.amount;
+    p.owed += d.allocated;
+    p.unspent -= d.amount - d.allocated;
     const queue = this.queues.get(d.projectId)!;
     queue.items = queue.items.filter((q) => q.donationId !== id);
   }
@@ -448,15 +500,17 @@ export class Replay {
 }
 
 /**
- * The invariants every project's books must satisfy: received = allocated + unspent (after
- * refunds), allocated = disbursed, and no donation allocated beyond its amount.
+ * The invariants every project's books must satisfy: received (after refunds, plus what the
+ * charity owes for refunds of money it had spent) = allocated + unspent, allocated =
+ * disbursed, and no donation allocated beyond its amount.
  */
 export function checkInvariants(books: Pick<Books, 'projects' | 'donations'>): string[] {
   const broken: string[] = [];
   for (const p of books.projects.values()) {
-    if (p.raised - p.refunded !== p.allocated + p.unspent) {
+    const received = p.raised - p.refunded + p.owed;
+    if (received !== p.allocated + p.unspent) {
       broken.push(
-        `project ${p.projectId}: received ${p.raised - p.refunded} ≠ allocated ${p.allocated} + unspent ${p.unspent}`,
+        `project ${p.projectId}: received ${received} ≠ allocated ${p.allocated} + unspent ${p.unspent}`,
       );
     }
     if (p.allocated !== p.disbursed) {

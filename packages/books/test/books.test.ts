@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { allocateFifo, checkInvariants, type LoggedEvent, replayBooks } from '../src/index.js';
+import {
+  allocateFifo,
+  checkInvariants,
+  hasOpened,
+  type LoggedEvent,
+  openDays,
+  replayBooks,
+} from '../src/index.js';
 
 const P = 'p1';
 let index = 0;
-function ev(type: string, data: Record<string, unknown>): LoggedEvent {
-  return { index: index++, event: { type, v: 1, at: '2026-11-26T00:00:00.000Z', data } };
+function ev(type: string, data: Record<string, unknown>, v = 1): LoggedEvent {
+  return { index: index++, event: { type, v, at: '2026-11-26T00:00:00.000Z', data } };
 }
 const published = () =>
   ev('project.published', {
@@ -76,6 +83,20 @@ describe('FIFO allocation', () => {
     expect(allocateFifo([{ donationId: 'a', remaining: 10 }], 11)).toBeNull();
     expect(() => allocateFifo([], 0)).toThrow(RangeError);
     expect(() => allocateFifo([], 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('the days a project takes donations', () => {
+  it('a start day has begun once it has begun anywhere (UTC+14); an end day lasts until it is over everywhere (UTC−12)', () => {
+    expect(openDays(new Date('2026-03-01T09:59:59.999Z'))).toEqual({
+      latestStart: '2026-03-01',
+      earliestEnd: '2026-02-28',
+    });
+    expect(openDays(new Date('2026-03-01T10:00:00.000Z')).latestStart).toBe('2026-03-02');
+    expect(openDays(new Date('2026-03-01T12:00:00.000Z')).earliestEnd).toBe('2026-03-01');
+    expect(hasOpened('2026-03-02', new Date('2026-03-01T09:59:59.999Z'))).toBe(false);
+    expect(hasOpened('2026-03-02', new Date('2026-03-01T10:00:00.000Z'))).toBe(true);
+    expect(() => openDays(new Date('not a time'))).toThrow(RangeError);
   });
 });
 
@@ -177,6 +198,61 @@ describe('replaying the books from the log', () => {
       }),
     ]);
     expect(books.violations.map((v) => v.code)).toEqual(['refund_of_allocated_donation']);
+  });
+
+  it('takes back a partly spent donation (version 2): the rest leaves the queue, the spent part is owed', () => {
+    index = 0;
+    const v2 = (owed: number) =>
+      ev(
+        'donation.refunded',
+        { donationId: 'a', projectId: P, orgId: 'o1', amount: 1000, currency: 'CNY', owed },
+        2,
+      );
+    const events = [
+      published(),
+      donation('a', 1000, 1),
+      donation('b', 1000, 2),
+      disbursed('x', 600, [{ donationId: 'a', amount: 600 }]),
+    ];
+    const books = replayBooks([
+      ...events,
+      v2(600),
+      // a's remaining 400 left with the refund: the next disbursement starts at b.
+      disbursed('y', 1000, [{ donationId: 'b', amount: 1000 }]),
+    ]);
+    expect(books.violations).toEqual([]);
+    expect(books.projects.get(P)).toMatchObject({
+      raised: 2000,
+      refunded: 1000,
+      owed: 600,
+      allocated: 1600,
+      unspent: 0,
+    });
+    expect(books.donations.get('a')).toMatchObject({ refunded: true, allocated: 600 });
+    expect(checkInvariants(books)).toEqual([]);
+
+    // A claim of what is owed that is not what was spent is flagged; the books follow the
+    // allocations on the log.
+    index = 0;
+    const claimed = replayBooks([...events, v2(0)]);
+    expect(claimed.violations.map((v) => v.code)).toEqual(['refund_owed_mismatch']);
+    expect(claimed.projects.get(P)).toMatchObject({ owed: 600, unspent: 1000 });
+    expect(checkInvariants(claimed)).toEqual([]);
+  });
+
+  it('flags a donation received before its project opened, and not one on its first day anywhere on Earth', () => {
+    index = 0;
+    const at = (iso: string, e: LoggedEvent) => ({ ...e, event: { ...e.event, at: iso } });
+    const books = replayBooks([
+      published(), // starts 2026-01-01
+      // 2025-12-31T09:59Z is 23:59 on the 31st at UTC+14: not open yet anywhere.
+      at('2025-12-31T09:59:00.000Z', donation('early', 1000, 1)),
+      // 10:00Z is midnight on 1 January at UTC+14: the first day has begun somewhere.
+      at('2025-12-31T10:00:00.000Z', donation('first-day', 1000, 2)),
+    ]);
+    expect(books.violations.map((v) => [v.code, v.index])).toEqual([['donation_before_start', 1]]);
+    // The money moved: the books count both.
+    expect(books.projects.get(P)).toMatchObject({ raised: 2000, donations: 2 });
   });
 
   it('reads allocations continued over several events, and flags a missing part', () => {

@@ -32,10 +32,10 @@ function history(seed: number, steps: number) {
   const rnd = random(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const events: LoggedEvent[] = [];
-  const log = (type: string, data: Record<string, unknown>) =>
+  const log = (type: string, data: Record<string, unknown>, v = 1) =>
     events.push({
       index: events.length,
-      event: { type, v: 1, at: '2026-11-26T00:00:00.000Z', data },
+      event: { type, v, at: '2026-11-26T00:00:00.000Z', data },
     });
   const projects = ['p1', 'p2', 'p3'];
   const donations: ModelDonation[] = [];
@@ -79,18 +79,22 @@ function history(seed: number, steps: number) {
         donor: 'ab',
       });
     } else if (r < 0.65) {
-      const untouched = donations.filter((d) => !d.refunded && d.allocated === 0);
-      if (untouched.length === 0) continue;
-      const d = pick(untouched);
+      const unrefunded = donations.filter((d) => !d.refunded);
+      if (unrefunded.length === 0) continue;
+      const d = pick(unrefunded);
       d.refunded = true;
-      log('donation.refunded', {
+      const data = {
         donationId: d.id,
         projectId: d.projectId,
         orgId: 'o1',
         amount: d.amount,
         currency: 'CNY',
-        reason: rnd() < 0.5 ? 'refund' : 'chargeback',
-      });
+      };
+      // An untouched donation's refund as either version (old logs hold version 1); a spent
+      // one's only as version 2, which says what the charity owes.
+      if (d.allocated === 0 && rnd() < 0.5)
+        log('donation.refunded', { ...data, reason: rnd() < 0.5 ? 'refund' : 'chargeback' });
+      else log('donation.refunded', { ...data, owed: d.allocated }, 2);
     } else if (r < 0.9) {
       // Oldest unallocated money first: the model's own loop.
       const queue = donations
@@ -162,13 +166,15 @@ describe('the replay agrees with a simple model of the rules', () => {
         const sum = (ns: number[]) => ns.reduce((s, n) => s + n, 0);
         const raised = sum(ds.map((d) => d.amount));
         const refunded = sum(ds.filter((d) => d.refunded).map((d) => d.amount));
+        const owed = sum(ds.filter((d) => d.refunded).map((d) => d.allocated));
         const disbursed = sum(xs.map((x) => x.amount));
         expect(books.projects.get(projectId)).toMatchObject({
           raised,
           refunded,
+          owed,
           disbursed,
           allocated: disbursed,
-          unspent: raised - refunded - disbursed,
+          unspent: raised - refunded + owed - disbursed,
           confirmed: sum(xs.filter((x) => x.acknowledged).map((x) => x.amount)),
           donations: ds.length,
           disbursements: xs.length,

@@ -34,6 +34,8 @@ export const columns: Record<BookTable, Column[]> = {
     col('refunded at (UTC)', 'timestamp', 20),
     col('allocated', 'money'),
     col('unspent', 'money'),
+    // A donation taken back after some of it was spent: that part is owed.
+    col('owed', 'money'),
     col('donor', 'text', 20),
     col('monthly', 'text', 9),
     col('log index', 'int', 10),
@@ -63,6 +65,7 @@ export const columns: Record<BookTable, Column[]> = {
     col('goal / budget', 'money'),
     col('raised', 'money'),
     col('refunded', 'money'),
+    col('owed', 'money'),
     col('spent', 'money'),
     col('confirmed', 'money'),
     col('unspent', 'money'),

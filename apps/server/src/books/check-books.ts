@@ -8,7 +8,7 @@ const PAGE = 5000;
 
 /**
  * Replays the whole log (packages/books) and compares what it recomputes with what the
- * database says: every project's raised, refunded, spent and unspent amounts and every
+ * database says: every project's raised, refunded, owed, spent and unspent amounts and every
  * donation's allocated amount. Returns the log's rule violations, the broken invariants and
  * each difference; all empty means the books and the log agree. Call it when the outbox is
  * drained (events still queued are not on the log yet).
@@ -38,6 +38,7 @@ export async function checkBooks(db: Kysely<DB>) {
       'p.disbursed',
       eb.fn.sum<string>('f.raised').as('raised'),
       eb.fn.sum<string>('f.refunded').as('refunded'),
+      eb.fn.sum<string>('f.owed').as('owed'),
       eb.fn.sum<string>('f.balance').as('unspent'),
     ])
     .groupBy(['p.id', 'p.status', 'p.disbursed'])
@@ -52,10 +53,11 @@ export async function checkBooks(db: Kysely<DB>) {
     const db_ = {
       raised: fen(p.raised),
       refunded: fen(p.refunded),
+      owed: fen(p.owed),
       disbursed: fen(p.disbursed),
       unspent: fen(p.unspent),
     };
-    for (const key of ['raised', 'refunded', 'disbursed', 'unspent'] as const) {
+    for (const key of ['raised', 'refunded', 'owed', 'disbursed', 'unspent'] as const) {
       if (db_[key] !== b[key])
         differences.push(
           `project ${p.id}: ${key} is ${db_[key]} in the database, ${b[key]} on the log`,

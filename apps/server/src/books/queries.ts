@@ -110,6 +110,7 @@ async function* donationPages(
       r.refunded_at,
       r.allocated,
       r.status === 'paid' ? (BigInt(r.amount) - BigInt(r.allocated)).toString() : 0,
+      r.status === 'refunded' ? r.allocated : 0,
       // Never the email: the accountant sees what the public sees.
       r.anonymous || !r.display_name ? 'Anonymous' : r.display_name,
       r.recurring_id ? 'yes' : 'no',
@@ -230,6 +231,11 @@ async function* balancePages(db: Kysely<DB>, orgId: string): AsyncGenerator<Row[
       eb
         .selectFrom('project_funds as f')
         .whereRef('f.project_id', '=', 'p.id')
+        .select(sql<string>`coalesce(sum(f.owed), 0)`.as('v'))
+        .as('owed'),
+      eb
+        .selectFrom('project_funds as f')
+        .whereRef('f.project_id', '=', 'p.id')
         .select(sql<string>`coalesce(sum(f.balance), 0)`.as('v'))
         .as('unspent'),
     ])
@@ -275,6 +281,7 @@ async function* balancePages(db: Kysely<DB>, orgId: string): AsyncGenerator<Row[
       p.goal_amount,
       p.raised,
       p.refunded,
+      p.owed,
       p.disbursed,
       confirmed.toString(),
       p.unspent,
@@ -289,6 +296,7 @@ async function* balancePages(db: Kysely<DB>, orgId: string): AsyncGenerator<Row[
         p.status,
         l.removed ? `${l.label} (removed)` : l.label,
         l.amount,
+        null,
         null,
         null,
         l.spent,

@@ -123,3 +123,21 @@ export class GroupCommit<T, R> {
     );
   }
 }
+
+/**
+ * The one-item path of a batch function: the item as a batch of one. What `single` is for a
+ * batch that writes each item by the same rules alone as together, so no rule is written
+ * twice. A batch of one defers nothing (LATER is for a second item that collides with a first).
+ */
+export function batchOfOne<T, R>(
+  run: (items: readonly T[]) => Promise<ItemResult<R>[]>,
+): (item: T) => Promise<R> {
+  return async (item) => {
+    const [result] = await run([item]);
+    if (result === undefined || result === LATER) {
+      throw new Error('group commit: a batch of one item deferred it');
+    }
+    if ('error' in result) throw result.error;
+    return result.value;
+  };
+}

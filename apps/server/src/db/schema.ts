@@ -215,6 +215,8 @@ export interface ProjectFundsTable {
   shard: number;
   raised: Int8Default;
   refunded: Int8Default;
+  /** The spent part of refunded donations: what the charity owes (2026-12-08-10). */
+  owed: Int8Default;
   donations: Generated<number>;
   balance: Int8Default;
 }
@@ -322,6 +324,7 @@ export interface PaymentEventsTable {
   event_id: string;
   kind: string;
   donation_id: string | null;
+  /** A PaymentOutcome once settled ('pending' only inside the transaction that records it). */
   outcome: string;
   received_at: Generated<Date>;
 }

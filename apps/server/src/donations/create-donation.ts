@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { openDays } from '@goodtrace/books';
 import { type Kysely, sql } from 'kysely';
-import { isUniqueViolation } from '../db/errors.js';
-import { GroupCommit, type ItemResult } from '../db/group-commit.js';
+import type { ItemResult } from '../db/group-commit.js';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -10,6 +10,7 @@ import { PaymentProviderError } from '../payments/provider.js';
 import { SandboxPaymentProvider } from '../payments/sandbox.js';
 import { CURRENCY, checkAmount, checkCurrency, FUND_SHARDS } from '../projects/money.js';
 import { accessToken, hashToken, newDonorSecret, shardOf } from './donor-secret.js';
+import type { Donations } from './service.js';
 
 export interface DonationRequest {
   projectId: string;
@@ -67,115 +68,30 @@ function requestHash(r: DonationRequest): string {
  * Starts a donation: a pending row, then a payment with the provider. Nothing is credited here;
  * only the provider's verified callback does that (payment-events.ts). The Idempotency-Key makes
  * a retried request return the same donation and the same payment, never a second charge.
+ *
+ * Every new row goes in through one statement (createBatch, shared by the requests that arrive
+ * together): one-off or monthly, first payment or a schedule's renewal. The row is inserted only
+ * if its project takes donations now and its key is free; whenever nothing was inserted, the
+ * key's row (a retry, a racing retry, a reused key) or the project's refusal is the answer.
+ *
+ * The sandbox's payment is opened first and stored by that same statement: it is computed here
+ * (a reference and a checkout URL), calls no one and keeps nothing, so a payment opened for a
+ * row that is then not inserted has no effect. A real provider (Stripe) is called only once the
+ * row exists, outside any transaction, and its payment stored by withPayment.
  */
 export async function startDonation(
-  db: Kysely<DB>,
-  provider: PaymentProvider,
+  donations: Pick<Donations, 'db' | 'provider' | 'starts'>,
   r: DonationRequest,
   now: Date,
 ): Promise<DonationStarted> {
+  const { db, provider } = donations;
   checkCurrency(r.currency);
   checkAmount(r.amount, 'A donation');
   if (!r.userId && !r.email) throw new AppError('guest_email_required');
   const hash = requestHash(r);
-
-  if (r.frequency === 'once') {
-    const created = await createOnce(db, provider, r, hash, now);
-    if (created) return created;
-  }
-  let row = await findByKey(db, r.idempotencyKey);
-  if (!row) {
-    const project = await db
-      .selectFrom('projects')
-      .select(['org_id', 'status', 'end_date'])
-      .where('id', '=', r.projectId)
-      .executeTakeFirst();
-    if (!project) throw new AppError('not_found', 'No such project.');
-    if (project.status !== 'published') throw new AppError('project_not_open');
-    if (project.end_date < lastOpenDay(now)) {
-      throw new AppError('project_not_open', `This project ended on ${project.end_date}.`);
-    }
-    const id = randomUUID();
-    const secret = newDonorSecret();
-    try {
-      await db.transaction().execute(async (tx) => {
-        let recurringId: string | null = r.recurringId ?? null;
-        if (r.frequency === 'monthly' && !recurringId) {
-          // Active once the first payment succeeds; the scheduler charges it monthly after that.
-          ({ id: recurringId } = await tx
-            .insertInto('recurring_donations')
-            .values({
-              project_id: r.projectId,
-              donor_user_id: r.userId,
-              donor_email: r.email?.toLowerCase() ?? null,
-              amount: r.amount,
-              currency: CURRENCY,
-              display_name: r.displayName?.trim() || null,
-              anonymous: r.anonymous,
-              next_charge_at: now,
-              status: 'pending',
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow());
-        }
-        await tx
-          .insertInto('donations')
-          .values({
-            id,
-            project_id: r.projectId,
-            org_id: project.org_id,
-            amount: r.amount,
-            currency: CURRENCY,
-            status: 'pending',
-            donor_user_id: r.userId,
-            donor_email: r.email?.toLowerCase() ?? null,
-            display_name: r.displayName?.trim() || null,
-            anonymous: r.anonymous,
-            message: r.message?.trim() || null,
-            recurring_id: recurringId,
-            idempotency_key: r.idempotencyKey,
-            request_hash: hash,
-            provider: provider.name,
-            shard: shardOf(id, FUND_SHARDS),
-            donor_secret: secret,
-            access_token_hash: hashToken(accessToken(secret)),
-            created_at: now,
-          })
-          .execute();
-      });
-    } catch (err) {
-      // Two retries racing: the other one created it; answer as a retry.
-      if (!isUniqueViolation(err, 'donations_idempotency_key_key')) throw err;
-    }
-    row = (await findByKey(db, r.idempotencyKey))!;
-    if (row.id === id) return withPayment(db, provider, row, r, true);
-  }
-  if (row.request_hash !== hash) throw new AppError('idempotency_key_reused');
-  return withPayment(db, provider, row, r, false);
-}
-
-/**
- * The common case — a one-off donation with a key never seen — in one statement instead of a
- * look-up, a transaction and a re-read: the row is inserted only if the project is published,
- * and a key already taken inserts nothing (ON CONFLICT DO NOTHING, which also settles two
- * racing retries). Whenever nothing was inserted, startDonation goes on as before, so retries
- * and refusals are answered exactly as they always were.
- *
- * Concurrent requests share that statement (createBatch). The sandbox's payment is opened
- * first and stored by the same statement: it is computed here (a reference and a checkout
- * URL), calls no one and keeps nothing, so a payment opened for a row that is then not
- * inserted has no effect. A real provider (Stripe) is called only once the row exists, outside
- * any transaction, and its payment stored by withPayment, as before.
- */
-async function createOnce(
-  db: Kysely<DB>,
-  provider: PaymentProvider,
-  r: DonationRequest,
-  hash: string,
-  now: Date,
-): Promise<DonationStarted | undefined> {
   const id = randomUUID();
   const secret = newDonorSecret();
+  const scheduleId = r.frequency === 'monthly' && !r.recurringId ? randomUUID() : null;
   const payment =
     provider instanceof SandboxPaymentProvider
       ? await provider.createPayment({
@@ -188,70 +104,110 @@ async function createOnce(
           email: r.email?.toLowerCase() ?? null,
         })
       : null;
-  const title = await createQueue(db).submit({ id, r, hash, now, secret, provider, payment });
-  if (title === null) return undefined;
-  const row: Row = {
+  const opened = await donations.starts.submit({
     id,
-    project_id: r.projectId,
-    amount: String(r.amount),
-    currency: CURRENCY,
-    status: 'pending',
-    request_hash: hash,
-    provider: provider.name,
-    provider_ref: payment?.providerRef ?? null,
-    checkout_url: payment?.checkoutUrl ?? null,
-    client_secret: payment?.clientSecret ?? null,
-    donor_secret: secret,
-    recurring_id: null,
-  };
-  return withPayment(db, provider, row, r, true, title);
+    r,
+    hash,
+    now,
+    secret,
+    scheduleId,
+    provider,
+    payment,
+  });
+  if (opened.created) {
+    const row: Row = {
+      id,
+      project_id: r.projectId,
+      amount: String(r.amount),
+      currency: CURRENCY,
+      status: 'pending',
+      request_hash: hash,
+      provider: provider.name,
+      provider_ref: payment?.providerRef ?? null,
+      checkout_url: payment?.checkoutUrl ?? null,
+      client_secret: payment?.clientSecret ?? null,
+      donor_secret: secret,
+      recurring_id: scheduleId ?? r.recurringId ?? null,
+    };
+    return withPayment(db, provider, row, r, true, opened.title);
+  }
+  // A key taken before (its row is committed: ON CONFLICT waited for a racing insert) is a
+  // retry, answered even if the project has closed since; only a free key meets the refusal.
+  const row = await findByKey(db, r.idempotencyKey);
+  if (row) {
+    if (row.request_hash !== hash) throw new AppError('idempotency_key_reused');
+    return withPayment(db, provider, row, r, false);
+  }
+  if (opened.refusal) throw opened.refusal;
+  throw new Error(`donation ${id}: neither inserted nor refused, and its key has no row`);
 }
 
-interface NewDonation {
+/** A donation as createBatch takes it. */
+export interface NewDonation {
   id: string;
   r: DonationRequest;
   hash: string;
   now: Date;
   secret: Buffer;
+  /** A new monthly schedule's id (a first monthly payment); null otherwise. */
+  scheduleId: string | null;
   provider: PaymentProvider;
   payment: PaymentStart | null;
 }
 
-/** The most donations one INSERT takes. */
-const CREATE_BATCH = 256;
+/** What createBatch did with a donation: its row went in, or why its project refused it. */
+export type Opened =
+  | { created: true; title: string }
+  | { created: false; refusal: AppError | null };
 
-const createQueues = new WeakMap<Kysely<DB>, GroupCommit<NewDonation, string | null>>();
+/** Why a project does not take a donation now, as createBatch's statement decides it. */
+type Refusal = 'unknown_project' | 'not_published' | 'not_started' | 'ended';
 
-function createQueue(db: Kysely<DB>) {
-  let queue = createQueues.get(db);
-  if (!queue) {
-    queue = new GroupCommit<NewDonation, string | null>({
-      run: (items) => createBatch(db, items),
-      // One row breaking the statement (say, a signed-in donor deleted meanwhile: a foreign
-      // key) fails the batch: each row again alone, so the error reaches only its request.
-      single: async (item) => {
-        const [result] = await createBatch(db, [item]);
-        return (result as { value: string | null }).value;
-      },
-      maxBatch: CREATE_BATCH,
-    });
-    createQueues.set(db, queue);
+function refusalError(
+  refusal: Refusal,
+  p: { start_date: string | null; end_date: string | null },
+): AppError {
+  switch (refusal) {
+    case 'unknown_project':
+      return new AppError('not_found', 'No such project.');
+    case 'not_published':
+      return new AppError('project_not_open');
+    case 'not_started':
+      return new AppError(
+        'project_not_open',
+        `This project opens for donations on ${p.start_date}.`,
+      );
+    case 'ended':
+      return new AppError('project_not_open', `This project ended on ${p.end_date}.`);
   }
-  return queue;
 }
 
 /**
- * Inserts the donations whose project takes donations now and whose key is free, in one
- * statement; each item's answer is its project's title when its row went in, null when not.
- * Rows go in Idempotency-Key order, so two batches racing over the same keys (two server
- * processes, retries) wait for each other in one order rather than deadlock.
+ * Inserts, in one statement, the donations whose project takes donations now and whose key is
+ * free, with the schedule of a first monthly payment; each item's answer is its project's
+ * title when its row went in, or why its project refused it (null when the key was taken). The
+ * rule of when a project takes donations is here once: published, and at `now` on or after
+ * its start date and not past its end date (packages/books openDays: a date counts from when
+ * it has begun anywhere on Earth until it is over everywhere; the replay checks the start with
+ * the same function). Rows go in Idempotency-Key order, so two batches racing over the same
+ * keys (two server processes, retries) wait for each other in one order rather than deadlock.
+ * A donation's schedule is inserted by the same statement as the donation (its foreign key is
+ * checked at the statement's end) and only if the donation went in.
  */
-async function createBatch(
+export async function createBatch(
   db: Kysely<DB>,
   items: readonly NewDonation[],
-): Promise<ItemResult<string | null>[]> {
+): Promise<ItemResult<Opened>[]> {
   const col = <V>(f: (item: NewDonation) => V) => items.map(f);
-  const { rows } = await sql<{ id: string; title: string }>`${PREPARED}
+  const schedules = items.some((i) => i.scheduleId);
+  const { rows } = await sql<{
+    id: string;
+    created: boolean;
+    title: string | null;
+    refusal: Refusal | null;
+    start_date: string | null;
+    end_date: string | null;
+  }>`${PREPARED}
     with v as (
       select * from unnest(
         ${col((i) => i.id)}::uuid[],
@@ -269,40 +225,66 @@ async function createBatch(
         ${col((i) => i.secret)}::bytea[],
         ${col((i) => hashToken(accessToken(i.secret)))}::text[],
         ${col((i) => i.now)}::timestamptz[],
-        ${col((i) => lastOpenDay(i.now))}::date[],
+        ${col((i) => openDays(i.now).latestStart)}::date[],
+        ${col((i) => openDays(i.now).earliestEnd)}::date[],
+        ${col((i) => i.scheduleId ?? i.r.recurringId ?? null)}::uuid[],
+        ${col((i) => i.scheduleId !== null)}::boolean[],
         ${col((i) => i.payment?.providerRef ?? null)}::text[],
         ${col((i) => i.payment?.checkoutUrl ?? null)}::text[],
         ${col((i) => i.payment?.clientSecret ?? null)}::text[]
-      ) as v(id, project_id, amount, donor_user_id, donor_email, display_name, anonymous,
-        message, idempotency_key, request_hash, provider, shard, donor_secret,
-        access_token_hash, created_at, last_open_day, provider_ref, checkout_url, client_secret)
+      ) with ordinality as v(id, project_id, amount, donor_user_id, donor_email, display_name,
+        anonymous, message, idempotency_key, request_hash, provider, shard, donor_secret,
+        access_token_hash, created_at, latest_start, earliest_end, recurring_id, new_schedule,
+        provider_ref, checkout_url, client_secret, arrival)
+    ), c as (
+      select v.*, p.org_id, p.title, p.start_date, p.end_date,
+        case
+          when p.id is null then 'unknown_project'
+          when p.status <> 'published' then 'not_published'
+          when p.start_date > v.latest_start then 'not_started'
+          when p.end_date < v.earliest_end then 'ended'
+        end as refusal
+      from v left join projects p on p.id = v.project_id
     ), d as (
       insert into donations (id, project_id, org_id, amount, currency, status, donor_user_id,
-        donor_email, display_name, anonymous, message, idempotency_key, request_hash, provider,
-        shard, donor_secret, access_token_hash, created_at, provider_ref, checkout_url,
-        client_secret)
-      select v.id, v.project_id, p.org_id, v.amount, ${CURRENCY}, 'pending', v.donor_user_id,
-        v.donor_email, v.display_name, v.anonymous, v.message, v.idempotency_key,
-        v.request_hash, v.provider, v.shard, v.donor_secret, v.access_token_hash, v.created_at,
-        v.provider_ref, v.checkout_url, v.client_secret
-      from v
-      join projects p on p.id = v.project_id and p.status = 'published'
-        and p.end_date >= v.last_open_day
-      order by v.idempotency_key
+        donor_email, display_name, anonymous, message, recurring_id, idempotency_key,
+        request_hash, provider, shard, donor_secret, access_token_hash, created_at,
+        provider_ref, checkout_url, client_secret)
+      select c.id, c.project_id, c.org_id, c.amount, ${CURRENCY}, 'pending', c.donor_user_id,
+        c.donor_email, c.display_name, c.anonymous, c.message, c.recurring_id,
+        c.idempotency_key, c.request_hash, c.provider, c.shard, c.donor_secret,
+        c.access_token_hash, c.created_at, c.provider_ref, c.checkout_url, c.client_secret
+      from c
+      where c.refusal is null
+      -- Of two requests with one key in a batch, the first to arrive is inserted, as alone.
+      order by c.idempotency_key, c.arrival
       on conflict (idempotency_key) do nothing
-      returning id, project_id
-    )
-    select d.id, p.title from d join projects p on p.id = d.project_id`.execute(db);
-  const titles = new Map(rows.map((row) => [row.id, row.title]));
-  return items.map((item) => ({ value: titles.get(item.id) ?? null }));
-}
-
-/**
- * The earliest end date a project may have and still take donations now: its last day counts
- * until it is over everywhere (UTC−12 is the last zone to leave a day).
- */
-function lastOpenDay(now: Date): string {
-  return new Date(now.getTime() - 12 * 3_600_000).toISOString().slice(0, 10);
+      returning id
+    )${
+      schedules
+        ? sql`, s as (
+      -- Active once the first payment succeeds; the scheduler charges it monthly after that.
+      insert into recurring_donations (id, project_id, donor_user_id, donor_email, amount,
+        currency, display_name, anonymous, next_charge_at, status)
+      select c.recurring_id, c.project_id, c.donor_user_id, c.donor_email, c.amount,
+        ${CURRENCY}, c.display_name, c.anonymous, c.created_at, 'pending'
+      from c join d on d.id = c.id
+      where c.new_schedule
+    )`
+        : sql``
+    }
+    select c.id, d.id is not null as created, c.title, c.refusal,
+      c.start_date::text as start_date, c.end_date::text as end_date
+    from c left join d on d.id = c.id`.execute(db);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return items.map((item) => {
+    const row = byId.get(item.id)!;
+    return {
+      value: row.created
+        ? { created: true, title: row.title! }
+        : { created: false, refusal: row.refusal ? refusalError(row.refusal, row) : null },
+    };
+  });
 }
 
 function findByKey(db: Kysely<DB>, key: string) {

@@ -1,322 +1,145 @@
-import type { Kysely, QueryCreator } from 'kysely';
-import { sql } from 'kysely';
-import { GroupCommit } from '../db/group-commit.js';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { AppError } from '../errors.js';
-import { appendEvent } from '../ledger/append-event.js';
-import { donationRefundedEvent } from '../ledger/events.js';
+import { isUuid } from '../db/uuid.js';
 import type { PaymentEvent } from '../payments/provider.js';
-import { fen } from '../projects/money.js';
-import { logProjectEvents } from '../projects/project-log.js';
-import { batchable, creditBatch, receivedEvent, type SucceededCallback } from './credit-batch.js';
-import { debitShards, lockAllShards } from './funds.js';
-import { addMonth } from './months.js';
+import { lockAllShards } from './funds.js';
+import {
+  type AppliedPayment,
+  type PaymentOutcome,
+  refundReason,
+  sameMoney,
+  type TakenDonation,
+  takeBack,
+} from './payment-rules.js';
+import type { Donations } from './service.js';
 
-export { addMonth };
-
-/** What a callback did; recorded with it, and logged, so support can answer "why not credited?". */
-export type PaymentOutcome =
-  | 'credited'
-  | 'failed'
-  | 'refunded'
-  | 'duplicate'
-  | 'unknown_donation'
-  | 'amount_mismatch'
-  | 'not_pending'
-  | 'not_refundable';
-
-/** The most callbacks one credit transaction takes. */
-const CREDIT_BATCH = 256;
-
-const creditQueues = new WeakMap<
-  Kysely<DB>,
-  Map<string, GroupCommit<SucceededCallback, Applied>>
->();
-
-/** The database's queue of successes waiting to be credited, one per provider. */
-function creditQueue(db: Kysely<DB>, provider: string) {
-  let queues = creditQueues.get(db);
-  if (!queues) {
-    queues = new Map();
-    creditQueues.set(db, queues);
-  }
-  let queue = queues.get(provider);
-  if (!queue) {
-    queue = new GroupCommit({
-      run: (callbacks) => creditBatch(db, provider, callbacks),
-      // A batch that failed as a whole (a deadlock, a lost connection, one row breaking a
-      // constraint): each of its callbacks again on its own, so only a bad one fails.
-      single: ({ event, now }) => applyOne(db, provider, event, now),
-      maxBatch: CREDIT_BATCH,
-    });
-    queues.set(provider, queue);
-  }
-  return queue;
-}
-
-/** What applying a callback did: its outcome and the donation it concerned, if any. */
-type Applied = { outcome: PaymentOutcome; donationId: string | null };
+export type { AppliedPayment, PaymentOutcome };
 
 /**
- * Applies a provider's verified callback. Only a `payment.succeeded` for a pending donation
- * with the exact amount and currency credits the project — in one transaction with its
- * `donation.received` event. The same callback delivered twice, or out of order (a failure
- * after a success), changes nothing.
- *
- * Successes are credited in batches (credit-batch.ts): those that arrive while a credit is
- * being written go together in the next transaction, each caller still getting its own
- * outcome. Everything else, and whatever a batch cannot take, goes through applyOne.
+ * Applies a provider's verified callback, whatever order the provider's callbacks arrive in
+ * (docs/money.md, "Payment callbacks in any order"). A `payment.succeeded` is credited through
+ * the one credit path (credit-batch.ts), in a batch with the successes that arrive with it;
+ * failures, refunds and disputes, which are rare, each take a transaction of their own
+ * (applyNotice). The same callback delivered twice changes nothing.
  */
-export async function applyPaymentEvent(
-  db: Kysely<DB>,
-  provider: string,
+export function applyPaymentEvent(
+  donations: Pick<Donations, 'db' | 'provider' | 'credits'>,
   event: PaymentEvent,
   now: Date,
-): Promise<Applied> {
-  if (batchable(event)) return creditQueue(db, provider).submit({ event, now });
-  return applyOne(db, provider, event, now);
+): Promise<AppliedPayment> {
+  if (event.kind === 'payment.succeeded') return donations.credits.submit({ event, now });
+  return applyNotice(donations.db, donations.provider.name, event, now);
 }
 
-/** One callback in a transaction of its own: the path every kind of callback can take. */
-export async function applyOne(
+/**
+ * A failure, refund or dispute in a transaction of its own, recorded with its outcome:
+ * - a failure marks a pending donation failed (after a success it changes nothing; a success
+ *   after it still credits: the money was taken);
+ * - a refund or dispute of exactly the donation's money takes a paid donation back
+ *   (takeBack: what was spent becomes owed), is `already_refunded` for one taken back before
+ *   (a chargeback's reason replaces a refund's), and is `held` for one not paid yet, until
+ *   its success credits it and takes it back in the same transaction (credit-batch.ts).
+ *
+ * Locks. Holding a notice: the unpaid donation's row only, taken first, so a credit of it
+ * (which takes that row first too) either runs before and leaves the donation paid — this
+ * statement then finds nothing unpaid and takes it back below — or waits for this one and then
+ * sees the held notice. Taking back: all of the project's fund shards in shard order, then the
+ * PAID donation, as a disbursement does; a credit never holds a paid donation, a disbursement
+ * never an unpaid one, so neither can wait for this in a cycle.
+ */
+export async function applyNotice(
   db: Kysely<DB>,
   provider: string,
   event: PaymentEvent,
   now: Date,
-): Promise<Applied> {
+): Promise<AppliedPayment> {
   return db.transaction().execute(async (tx) => {
-    const recordCallback = (q: QueryCreator<DB>) =>
-      q
-        .insertInto('payment_events')
-        .values({
-          provider,
-          event_id: event.eventId,
-          kind: event.kind,
-          donation_id: null,
-          outcome: 'pending',
-        })
-        .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-        .returning('event_id');
-    const duplicate = { outcome: 'duplicate' as const, donationId: null };
-    let query = tx
-      .selectFrom('donations')
-      .selectAll()
+    const recorded = await tx
+      .insertInto('payment_events')
+      .values({
+        provider,
+        event_id: event.eventId,
+        kind: event.kind,
+        donation_id: null,
+        outcome: 'pending',
+      })
+      .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
+      .returning('event_id')
+      .executeTakeFirst();
+    if (!recorded) return { outcome: 'duplicate', donationId: null };
+    // A donation id that is not a uuid names no donation (and must not reach a uuid column).
+    const target =
+      event.donationId && !isUuid(event.donationId)
+        ? undefined
+        : await tx
+            .selectFrom('donations')
+            .select(['id', 'project_id', 'amount', 'currency'])
+            .where('provider', '=', provider)
+            .where('provider_ref', '=', event.providerRef)
+            .$if(!!event.donationId, (q) => q.where('id', '=', event.donationId))
+            .executeTakeFirst();
+    const outcome = target ? await decide(tx, target, event, now) : 'unknown_donation';
+    await tx
+      .updateTable('payment_events')
+      .set({ outcome, donation_id: target?.id ?? null })
       .where('provider', '=', provider)
-      .where('provider_ref', '=', event.providerRef);
-    if (event.donationId) query = query.where('id', '=', event.donationId);
-
-    let donation: DonationRow | undefined;
-    if (event.kind === 'payment.refunded' || event.kind === 'payment.disputed') {
-      if (!(await recordCallback(tx).executeTakeFirst())) return duplicate;
-      // Money leaving the project takes the shard locks first, as a disbursement does, and the
-      // donation's lock after them: the same order as every spender. A credit holds a pending
-      // donation's lock while it waits for a shard, so this locks the donation only if it is
-      // paid (a pending row in this statement's snapshot is passed over without waiting for
-      // its lock): one that is not paid cannot be refunded anyway, and waiting for it here,
-      // with the shards held, would be a deadlock.
-      const target = await query.executeTakeFirst();
-      if (target) await lockAllShards(tx, target.project_id);
-      donation =
-        (await query.where('status', '=', 'paid').forUpdate().executeTakeFirst()) ?? target;
-    } else {
-      // A payment's callback locks only its donation, so recording the callback (a replay
-      // records nothing) and taking that lock are one statement. Its WITH part always runs.
-      const found = await tx
-        .with('recorded', recordCallback)
-        .selectFrom('donations')
-        .selectAll('donations')
-        .select((eb) => eb.exists(eb.selectFrom('recorded').select('event_id')).as('fresh'))
-        .where('provider', '=', provider)
-        .where('provider_ref', '=', event.providerRef)
-        .$if(!!event.donationId, (q) => q.where('id', '=', event.donationId))
-        .forUpdate('donations')
-        .executeTakeFirst();
-      if (found) {
-        const { fresh, ...row } = found;
-        if (!fresh) return duplicate;
-        donation = row;
-      } else {
-        // No such donation: the row this statement recorded is still 'pending' (rows already
-        // settled by earlier deliveries never are), which tells a first delivery from a replay.
-        const mine = await tx
-          .selectFrom('payment_events')
-          .select('outcome')
-          .where('provider', '=', provider)
-          .where('event_id', '=', event.eventId)
-          .executeTakeFirstOrThrow();
-        if (mine.outcome !== 'pending') return duplicate;
-      }
-    }
-
-    const outcome = donation ? await apply(tx, donation, event, now) : 'unknown_donation';
-    // A credit records its outcome with its last write (creditDonation).
-    if (outcome !== 'credited') {
-      await tx
-        .updateTable('payment_events')
-        .set({ outcome, donation_id: donation?.id ?? null })
-        .where('provider', '=', provider)
-        .where('event_id', '=', event.eventId)
-        .execute();
-    }
-    return { outcome, donationId: donation?.id ?? null };
+      .where('event_id', '=', event.eventId)
+      .execute();
+    return { outcome, donationId: target?.id ?? null };
   });
 }
 
-type DonationRow = Awaited<ReturnType<ReturnType<typeof donationQuery>['executeTakeFirstOrThrow']>>;
-const donationQuery = (tx: Kysely<DB>) => tx.selectFrom('donations').selectAll();
-
-async function apply(
+async function decide(
   tx: Kysely<DB>,
-  d: DonationRow,
+  target: { id: string; project_id: string; amount: string; currency: string },
   event: PaymentEvent,
   now: Date,
 ): Promise<PaymentOutcome> {
-  switch (event.kind) {
-    case 'payment.succeeded':
-      if (d.status !== 'pending') return 'not_pending';
-      if (event.amount !== fen(d.amount) || event.currency.toUpperCase() !== d.currency)
-        return 'amount_mismatch';
-      await creditDonation(tx, d, now, { provider: d.provider, eventId: event.eventId });
-      return 'credited';
-    case 'payment.failed':
-      if (d.status !== 'pending') return 'not_pending';
-      await tx.updateTable('donations').set({ status: 'failed' }).where('id', '=', d.id).execute();
-      if (d.recurring_id) {
-        await tx
-          .updateTable('recurring_donations')
-          .set({ status: 'stopped', stopped_at: now })
-          .where('id', '=', d.recurring_id)
-          .where('status', '=', 'pending')
-          .execute();
-      }
-      return 'failed';
-    case 'payment.refunded':
-    case 'payment.disputed':
-      // Only the whole amount leaves the books (a refund is all or nothing on the log); a
-      // partial refund (Stripe's charge.refunded carries the amount refunded so far) is left
-      // for support rather than logged publicly as a full one.
-      if (event.amount !== fen(d.amount) || event.currency.toUpperCase() !== d.currency)
-        return 'amount_mismatch';
-      try {
-        await refundDonation(
-          tx,
-          d.id,
-          event.kind === 'payment.disputed' ? 'chargeback' : 'refund',
-          now,
-        );
-        return 'refunded';
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'donation_not_refundable')
-          return 'not_refundable';
-        throw err;
-      }
-  }
-}
-
-/**
- * The credit path of every paid donation. It touches one of the project's fund shards (so
- * concurrent donations to one project rarely wait for each other), draws the donation's place
- * in the FIFO order (paidSeq) only after holding that shard — see docs/money.md for why — and
- * queues `donation.received`.
- */
-export async function creditDonation(
-  tx: Kysely<DB>,
-  d: DonationRow,
-  now: Date,
-  /** The provider's callback that paid it: its outcome is recorded in the same statement. */
-  callback?: { provider: string; eventId: string },
-): Promise<void> {
-  // RETURNING is computed once the shard row is updated, that is with its lock held: the
-  // place in the FIFO order is still drawn after the shard, in the same round trip.
-  const { seq } = await tx
-    .updateTable('project_funds')
-    .set((eb) => ({
-      raised: eb('raised', '+', d.amount),
-      balance: eb('balance', '+', d.amount),
-      donations: eb('donations', '+', 1),
-    }))
-    .where('project_id', '=', d.project_id)
-    .where('shard', '=', d.shard)
-    .returning(sql<string>`nextval('donation_paid_seq')::text`.as('seq'))
-    .executeTakeFirstOrThrow();
-  const outboxId = await appendEvent(tx, receivedEvent(d, seq, now));
-  const paid = { status: 'paid', paid_seq: seq, paid_at: now, outbox_id: outboxId } as const;
-  if (callback) {
-    await tx
-      .with('recorded', (q) =>
-        q
-          .updateTable('payment_events')
-          .set({ outcome: 'credited', donation_id: d.id })
-          .where('provider', '=', callback.provider)
-          .where('event_id', '=', callback.eventId),
-      )
+  if (event.kind === 'payment.failed') {
+    // Waits for the donation's lock if a credit holds it; paid meanwhile, it is left alone.
+    const failed = await tx
       .updateTable('donations')
-      .set(paid)
-      .where('id', '=', d.id)
-      .execute();
-  } else {
-    await tx.updateTable('donations').set(paid).where('id', '=', d.id).execute();
-  }
-  if (d.recurring_id) {
-    await tx
-      .updateTable('recurring_donations')
-      .set({ status: 'active', next_charge_at: addMonth(now) })
-      .where('id', '=', d.recurring_id)
+      .set({ status: 'failed' })
+      .where('id', '=', target.id)
       .where('status', '=', 'pending')
-      .execute();
+      .returning('id')
+      .executeTakeFirst();
+    return failed ? 'failed' : 'not_pending';
   }
-}
-
-/**
- * A refund or chargeback of a donation none of which has been spent: its money leaves the
- * project's unspent balance and `donation.refunded` goes on the log. A donation already
- * (partly) allocated to a disbursement cannot be refunded: the money is gone to a beneficiary.
- */
-export async function refundDonation(
-  tx: Kysely<DB>,
-  donationId: string,
-  reason: 'refund' | 'chargeback',
-  now: Date,
-): Promise<void> {
-  const d = await tx
+  if (event.kind === 'payment.succeeded') {
+    throw new Error('a payment.succeeded is credited by creditBatch, not applyNotice');
+  }
+  // Only the whole amount leaves the books (a refund is all or nothing on the log); a partial
+  // refund (Stripe's charge.refunded carries the amount refunded so far) is left for support
+  // rather than logged publicly as a full one.
+  if (!sameMoney(event, target)) return 'amount_mismatch';
+  // Not paid yet: hold the notice, with the donation's lock (see above). A row that is paid in
+  // this statement's snapshot is passed over without waiting for whoever holds it.
+  const unpaid = await tx
     .selectFrom('donations')
-    .selectAll()
-    .where('id', '=', donationId)
-    .executeTakeFirstOrThrow();
-  // Lock the shards first (the order every spender uses), then re-read the donation; only a
-  // paid one, so a pending donation whose credit is waiting for these shards is never waited
-  // for (see applyOne).
-  await lockAllShards(tx, d.project_id);
-  const current = await tx
-    .selectFrom('donations')
-    .select(['status', 'allocated'])
-    .where('id', '=', donationId)
-    .where('status', '=', 'paid')
+    .select('id')
+    .where('id', '=', target.id)
+    .where('status', 'in', ['pending', 'failed'])
     .forUpdate()
     .executeTakeFirst();
-  if (!current || fen(current.allocated) !== 0) throw new AppError('donation_not_refundable');
-  const amount = fen(d.amount);
-  await debitShards(tx, d.project_id, amount);
-  await tx
-    .updateTable('project_funds')
-    .set((eb) => ({ refunded: eb('refunded', '+', String(amount)) }))
-    .where('project_id', '=', d.project_id)
-    .where('shard', '=', d.shard)
-    .execute();
-  const [outboxId] = await logProjectEvents(tx, d.project_id, [
-    donationRefundedEvent(
-      { id: d.id, projectId: d.project_id, orgId: d.org_id, amount, currency: d.currency, reason },
-      now,
-    ),
-  ]);
-  await tx
-    .updateTable('donations')
-    .set({
-      status: 'refunded',
-      refund_reason: reason,
-      refunded_at: now,
-      refund_outbox_id: outboxId!,
-    })
-    .where('id', '=', d.id)
-    .execute();
+  if (unpaid) return 'held';
+  await lockAllShards(tx, target.project_id);
+  const d = await tx
+    .selectFrom('donations')
+    .select([
+      'id',
+      'project_id',
+      'org_id',
+      'amount',
+      'currency',
+      'shard',
+      'status',
+      'allocated',
+      'refund_reason',
+    ])
+    .where('id', '=', target.id)
+    .where('status', 'in', ['paid', 'refunded'])
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return takeBack(tx, d as TakenDonation, refundReason([event.kind]), now);
 }

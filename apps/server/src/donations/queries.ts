@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { GroupCommit } from '../db/group-commit.js';
+import type { ItemResult } from '../db/group-commit.js';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -7,6 +7,7 @@ import { getReceipts, type ReceiptSource } from '../ledger/read.js';
 import { fen } from '../projects/money.js';
 import { listDisbursements } from '../spending/queries.js';
 import { donorCommitment, tokenMatches } from './donor-secret.js';
+import type { Donations } from './service.js';
 
 /** A project's paid donations as the public sees them: the donor's chosen name or "anonymous". */
 export async function listProjectDonations(
@@ -147,7 +148,10 @@ export async function getDonorDonation(db: Kysely<DB>, donationId: string, acces
     paidSeq: d.paid_seq === null ? null : Number(d.paid_seq),
     allocated: fen(d.allocated),
     unspent: d.status === 'paid' ? amount - fen(d.allocated) : 0,
-    refund: d.refunded_at ? { at: d.refunded_at.toISOString(), reason: d.refund_reason } : null,
+    // What was spent of a donation taken back is what the charity owes for it.
+    refund: d.refunded_at
+      ? { at: d.refunded_at.toISOString(), reason: d.refund_reason, owed: fen(d.allocated) }
+      : null,
     outboxId: d.outbox_id,
     /** The donor's proof of ownership: the log holds only SHA-256(secret ‖ donation id). */
     donor: {
@@ -161,42 +165,38 @@ export async function getDonorDonation(db: Kysely<DB>, donationId: string, acces
  * What the sandbox checkout needs to pay a donation, for the holder of its link's token only
  * (not_found otherwise, as getDonorDonation): one small read instead of the donor's whole view.
  * Concurrent checkouts share it: the reads asked for while one is in flight go together as
- * one query (the same gathering as the donation writes, db/group-commit.ts), so at a campaign's
+ * one query (`checkouts`, a queue of readCheckouts: donations/service.ts), so at a campaign's
  * peak a pay request costs a share of a statement rather than a round trip of its own.
  */
-export async function getCheckoutDonation(db: Kysely<DB>, donationId: string, token: string) {
-  const d = await checkoutReader(db).submit(donationId);
+export async function getCheckoutDonation(
+  donations: Pick<Donations, 'checkouts'>,
+  donationId: string,
+  token: string,
+) {
+  const d = await donations.checkouts.submit(donationId);
   if (!d || !tokenMatches(token, d.access_token_hash))
     throw new AppError('not_found', 'No such donation, or this link is not yours.');
   return d;
 }
 
-type CheckoutRow = {
+export type CheckoutRow = {
   access_token_hash: string;
   provider_ref: string | null;
   amount: string;
   currency: string;
 };
 
-const checkoutReaders = new WeakMap<Kysely<DB>, GroupCommit<string, CheckoutRow | undefined>>();
-
-function checkoutReader(db: Kysely<DB>): GroupCommit<string, CheckoutRow | undefined> {
-  let reader = checkoutReaders.get(db);
-  if (!reader) {
-    reader = new GroupCommit({
-      maxBatch: 256,
-      async run(ids) {
-        // One text whatever the batch's size (an array, not an IN list): a prepared statement.
-        const { rows } = await sql<CheckoutRow & { id: string }>`${PREPARED}
-          select id, access_token_hash, provider_ref, amount, currency from donations
-          where id = any(${[...new Set(ids)]}::uuid[])`.execute(db);
-        const byId = new Map(rows.map(({ id, ...row }) => [id, row]));
-        return ids.map((id) => ({ value: byId.get(id) }));
-      },
-    });
-    checkoutReaders.set(db, reader);
-  }
-  return reader;
+/** The checkout rows of several donations in one query (undefined for an unknown id). */
+export async function readCheckouts(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<ItemResult<CheckoutRow | undefined>[]> {
+  // One text whatever the batch's size (an array, not an IN list): a prepared statement.
+  const { rows } = await sql<CheckoutRow & { id: string }>`${PREPARED}
+    select id, access_token_hash, provider_ref, amount, currency from donations
+    where id = any(${[...new Set(ids)]}::uuid[])`.execute(db);
+  const byId = new Map(rows.map(({ id, ...row }) => [id, row]));
+  return ids.map((id) => ({ value: byId.get(id) }));
 }
 
 /**

@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import type { ConfiguredPaymentProvider } from '../payments/provider.js';
-import { type DonationStarted, startDonation } from './create-donation.js';
-import { addMonth } from './payment-events.js';
+import type { DonationStarted } from './create-donation.js';
+import { addMonth } from './months.js';
+import type { Donations } from './service.js';
 
 /**
  * Charges the monthly donations that are due: each due schedule gets this month's donation
@@ -13,12 +11,11 @@ import { addMonth } from './payment-events.js';
  * payment is opened with the provider like any donation. Returns the donations started.
  */
 export async function chargeDueMonthly(
-  db: Kysely<DB>,
-  provider: ConfiguredPaymentProvider,
+  donations: Donations,
   now: Date,
   limit = 100,
 ): Promise<DonationStarted[]> {
-  const due = await db.transaction().execute(async (tx) => {
+  const due = await donations.db.transaction().execute(async (tx) => {
     const rows = await tx
       .selectFrom('recurring_donations as r')
       .innerJoin('projects as p', 'p.id', 'r.project_id')
@@ -60,9 +57,7 @@ export async function chargeDueMonthly(
   for (const r of due) {
     try {
       started.push(
-        await startDonation(
-          db,
-          provider,
+        await donations.start(
           {
             projectId: r.project_id,
             amount: Number(r.amount),
@@ -96,7 +91,7 @@ export async function chargeDueMonthly(
 export function startMonthlyScheduler(app: FastifyInstance, everyMs: number): () => Promise<void> {
   let running: Promise<void> | null = null;
   const tick = async () => {
-    const started = await chargeDueMonthly(app.db, app.payments, app.clock());
+    const started = await chargeDueMonthly(app.donations, app.clock());
     if (started.length) app.log.info({ count: started.length }, 'monthly donations charged');
     if (app.payments.name !== 'sandbox') return;
     for (const s of started) {

@@ -10,10 +10,8 @@ import { currentSize, getReceipt } from '../ledger/read.js';
 import { PaymentSignatureError } from '../payments/provider.js';
 import { Money } from '../projects/routes.js';
 import { renderReceiptPdf } from '../receipts/receipt-pdf.js';
-import { startDonation } from './create-donation.js';
 import { listMyDonations, stopMonthly } from './my-donations.js';
-import { applyPaymentEvent } from './payment-events.js';
-import { getCheckoutDonation, getDonorDonation, getTrace } from './queries.js';
+import { getDonorDonation, getTrace } from './queries.js';
 
 const DonationIdParams = Type.Object({ donationId: Uuid });
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
@@ -52,9 +50,7 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (typeof key !== 'string' || !/^[\x21-\x7e]{8,100}$/.test(key))
         throw new AppError('idempotency_key_required');
       const b = request.body;
-      const result = await startDonation(
-        app.db,
-        app.payments,
+      const result = await app.donations.start(
         {
           projectId: request.params.projectId,
           amount: b.amount,
@@ -294,7 +290,7 @@ async function receivePaymentCallback(
     throw err;
   }
   if (!event) return { received: true, outcome: 'ignored' };
-  const result = await applyPaymentEvent(app.db, app.payments.name, event, app.clock());
+  const result = await app.donations.applyPayment(event, app.clock());
   log.info(
     { provider: app.payments.name, eventId: event.eventId, kind: event.kind, ...result },
     'payment callback',
@@ -327,7 +323,7 @@ export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (provider.name !== 'sandbox')
         throw new AppError('not_found', 'The sandbox provider is not in use.');
       const { donationId } = request.params;
-      const row = await getCheckoutDonation(app.db, donationId, request.body.token).catch((err) => {
+      const row = await app.donations.checkout(donationId, request.body.token).catch((err) => {
         // Someone else's or no donation: the token is what is wrong. Anything else (the
         // database failing) is not the caller's mistake and answers as such.
         if (err instanceof AppError && err.code === 'not_found')

@@ -109,6 +109,14 @@ export function donationReceivedEvent(
   };
 }
 
+/**
+ * A paid donation taken back (a refund or a chargeback), version 2: the whole `amount` leaves
+ * the project; `owed` of it had already been spent (allocated to disbursements) and is what
+ * the charity now owes, the rest leaves the unspent balance. Version 1 (old logs) had
+ * `reason` instead of `owed` and took back only wholly unspent donations. The reason is no
+ * longer logged: a refund and a chargeback of one donation may arrive in either order, and the
+ * log must read the same whatever the order (docs/money.md); the database keeps it.
+ */
 export function donationRefundedEvent(
   d: {
     id: string;
@@ -116,13 +124,13 @@ export function donationRefundedEvent(
     orgId: string;
     amount: number;
     currency: string;
-    reason: 'refund' | 'chargeback';
+    owed: number;
   },
   at: Date,
 ): LedgerEvent {
   return {
     type: 'donation.refunded',
-    v: 1,
+    v: 2,
     at: at.toISOString(),
     data: {
       donationId: d.id,
@@ -130,7 +138,7 @@ export function donationRefundedEvent(
       orgId: d.orgId,
       amount: d.amount,
       currency: d.currency,
-      reason: d.reason,
+      owed: d.owed,
     },
   };
 }

@@ -12,6 +12,7 @@ const fundsTotals = (db: Kysely<DB>) =>
       'project_funds.project_id',
       eb.fn.sum<string>('raised').as('raised'),
       eb.fn.sum<string>('refunded').as('refunded'),
+      eb.fn.sum<string>('owed').as('owed'),
       eb.fn.sum<string>('balance').as('unspent'),
       eb.fn.sum<string>('donations').as('donations'),
     ])
@@ -41,6 +42,7 @@ function projectSummaryQuery(db: Kysely<DB>) {
       'projects.disbursed',
       'f.raised',
       'f.refunded',
+      'f.owed',
       'f.unspent',
       'f.donations',
     ])
@@ -76,6 +78,8 @@ export function toProjectSummary(row: SummaryRow) {
     spent: fen(row.disbursed),
     confirmed: fen(row.confirmed),
     unspent: fen(row.unspent),
+    /** Spent money of donations taken back since: what the charity owes (docs/money.md). */
+    owed: fen(row.owed),
     donations: Number(row.donations),
     startDate: row.start_date,
     endDate: row.end_date,
@@ -214,6 +218,7 @@ export async function getProject(db: Kysely<DB>, projectId: string, now: Date) {
     flow: {
       raised: fen(row.raised),
       refunded: fen(row.refunded),
+      owed: summary.owed,
       allocated: summary.spent,
       spent: summary.spent,
       confirmed: summary.confirmed,

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { startDonation } from '../donations/create-donation.js';
-import { applyPaymentEvent } from '../donations/payment-events.js';
+import { Donations } from '../donations/service.js';
 import type { FileStore } from '../files/file-store.js';
 import { createSandboxProvider } from '../payments/sandbox.js';
 import { createBeneficiary } from '../projects/beneficiaries.js';
@@ -42,7 +41,10 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
     .select(['id', 'email'])
     .where('email', '=', 'donor@goodtrace.demo')
     .executeTakeFirst();
-  const provider = createSandboxProvider({ secret: randomBytes(32).toString('hex') });
+  const donations = new Donations(
+    db,
+    createSandboxProvider({ secret: randomBytes(32).toString('hex') }),
+  );
   const ago = (days: number) => new Date(now.getTime() - days * DAY);
   const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -120,9 +122,7 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
     },
   ) {
     n++;
-    const started = await startDonation(
-      db,
-      provider,
+    const started = await donations.start(
       {
         projectId,
         amount,
@@ -142,9 +142,7 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
       .select(['provider_ref'])
       .where('id', '=', started.donation.id)
       .executeTakeFirstOrThrow();
-    await applyPaymentEvent(
-      db,
-      'sandbox',
+    await donations.applyPayment(
       {
         eventId: `evt_demo_${n}`,
         kind: 'payment.succeeded',

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.js';
+import type { DB } from '../../src/db/schema.js';
 import { adminUrl, databaseUrl, templateDatabaseName } from './store.js';
 
 /**
@@ -50,6 +51,55 @@ export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Pr
       } finally {
         await a.close();
       }
+    },
+  };
+}
+
+/**
+ * Waits until at least `n` of this database's sessions are waiting for a lock (PostgreSQL
+ * only): how a test knows the transactions it started queue behind the lock it holds.
+ */
+export async function lockWaiters(db: Kysely<DB>, n: number): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+    if (Number(rows[0]!.n) >= n) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Runs `work` in a transaction and keeps that transaction open, with the locks `work` took,
+ * until `release()` (PostgreSQL only: PGlite has one connection). Resolves once `work` is done.
+ */
+export async function holdOpen(
+  db: Kysely<DB>,
+  work: (tx: Kysely<DB>) => Promise<unknown>,
+): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let ready!: () => void;
+  let failed!: (err: unknown) => void;
+  const worked = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  const done = db
+    .transaction()
+    .execute(async (tx) => {
+      await work(tx);
+      ready();
+      await released;
+    })
+    .catch(failed);
+  await worked;
+  return {
+    async release() {
+      release();
+      await done;
     },
   };
 }

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
 import { checkBooks } from '../../src/books/check-books.js';
-import { startDonation } from '../../src/donations/create-donation.js';
+import { creditBatch } from '../../src/donations/credit-batch.js';
 import {
   accessToken,
   hashToken,
   newDonorSecret,
   shardOf,
 } from '../../src/donations/donor-secret.js';
-import { applyPaymentEvent, creditDonation } from '../../src/donations/payment-events.js';
 import { pendingEvents } from '../../src/ledger/read.js';
 import type { PaymentEventKind } from '../../src/payments/provider.js';
 import { type SandboxCallbackEvent, signSandboxCallback } from '../../src/payments/sandbox.js';
@@ -183,8 +182,8 @@ export async function providerCallback(
 
 /**
  * `count` paid guest donations of `amount` fen each, made one after the other (so paid in
- * this order) through the same domain functions the routes call: startDonation, then the
- * provider's succeeded event through applyPaymentEvent. Thousands in seconds, where HTTP
+ * this order) through the same domain functions the routes call: app.donations.start, then
+ * the provider's succeeded event through app.donations.applyPayment. Thousands in seconds, where HTTP
  * round trips would take minutes. Returns their ids, oldest first.
  */
 export async function paidDonationsDirect(
@@ -197,9 +196,7 @@ export async function paidDonationsDirect(
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const now = t.app.clock();
-    const started = await startDonation(
-      db,
-      t.app.payments,
+    const started = await t.app.donations.start(
       {
         projectId,
         amount,
@@ -217,9 +214,7 @@ export async function paidDonationsDirect(
       .select('provider_ref')
       .where('id', '=', started.donation.id)
       .executeTakeFirstOrThrow();
-    const paid = await applyPaymentEvent(
-      db,
-      'sandbox',
+    const paid = await t.app.donations.applyPayment(
       {
         eventId: `evt_bulk_${randomUUID()}`,
         kind: 'payment.succeeded',
@@ -345,25 +340,24 @@ type CountedTable =
   | 'project_events';
 
 /**
- * Like paidDonationsDirect for thousands: the pending rows are written in a few INSERTs (as
- * startDonation writes them) and credited by the real credit path (creditDonation: shard,
- * paidSeq, donation.received) a hundred per transaction. Returns their ids, oldest first.
+ * Pending donations of `amount` fen written straight into the store, a few INSERTs for
+ * thousands (the rows startDonation writes, with payment `sbx_bulk_<id>`), without the rules
+ * that start a donation: for bulk set-ups, and for what an operator bypassing them would write.
  */
-export async function paidDonationsBulk(
+export async function insertPendingDonations(
   t: TestApp,
   projectId: string,
-  count: number,
+  ids: readonly string[],
   amount: number,
-): Promise<string[]> {
+  at: Date,
+) {
   const db = t.database.db;
   const { org_id } = await db
     .selectFrom('projects')
     .select('org_id')
     .where('id', '=', projectId)
     .executeTakeFirstOrThrow();
-  const ids = Array.from({ length: count }, () => randomUUID());
-  const now = t.app.clock();
-  for (let i = 0; i < count; i += 500) {
+  for (let i = 0; i < ids.length; i += 500) {
     await db
       .insertInto('donations')
       .values(
@@ -385,23 +379,59 @@ export async function paidDonationsBulk(
             shard: shardOf(id, FUND_SHARDS),
             donor_secret: secret,
             access_token_hash: hashToken(accessToken(secret)),
-            created_at: now,
+            created_at: at,
           };
         }),
       )
       .execute();
   }
-  for (let i = 0; i < count; i += 100) {
-    await db.transaction().execute(async (tx) => {
-      const rows = await tx
-        .selectFrom('donations')
-        .selectAll()
-        .where('id', 'in', ids.slice(i, i + 100))
-        .forUpdate()
-        .execute();
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const id of ids.slice(i, i + 100)) await creditDonation(tx, byId.get(id)!, now);
-    });
+}
+
+/**
+ * Credits donations written by insertPendingDonations through the one credit path
+ * (creditBatch: shard, paidSeq, donation.received), a hundred per transaction, in this order.
+ */
+export async function creditInserted(
+  t: TestApp,
+  ids: readonly string[],
+  amount: number,
+  now: Date,
+) {
+  for (let i = 0; i < ids.length; i += 100) {
+    const callbacks = ids.slice(i, i + 100).map((id) => ({
+      event: {
+        eventId: `evt_bulk_${id}`,
+        kind: 'payment.succeeded' as const,
+        providerRef: `sbx_bulk_${id}`,
+        donationId: id,
+        amount,
+        currency: 'CNY',
+        occurredAt: now,
+      },
+      now,
+    }));
+    const results = await creditBatch(t.database.db, 'sandbox', callbacks);
+    for (const r of results) {
+      if (typeof r === 'symbol' || !('value' in r) || r.value.outcome !== 'credited')
+        throw new Error(`bulk credit: ${typeof r === 'symbol' ? 'LATER' : JSON.stringify(r)}`);
+    }
   }
+}
+
+/**
+ * Like paidDonationsDirect for thousands: pending rows written in a few INSERTs
+ * (insertPendingDonations) and credited by the one credit path (creditInserted). Returns
+ * their ids, oldest first.
+ */
+export async function paidDonationsBulk(
+  t: TestApp,
+  projectId: string,
+  count: number,
+  amount: number,
+): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => randomUUID());
+  const now = t.app.clock();
+  await insertPendingDonations(t, projectId, ids, amount, now);
+  await creditInserted(t, ids, amount, now);
   return ids;
 }

@@ -12,6 +12,7 @@ interface ApiProject {
   flow: {
     raised: number;
     refunded: number;
+    owed: number;
     allocated: number;
     spent: number;
     confirmed: number;
@@ -33,6 +34,7 @@ function figures(api: ApiProject, p: ProjectBooks): [string, unknown, number][] 
   return [
     ['raised', api.flow?.raised, p.raised],
     ['refunded', api.flow?.refunded, p.refunded],
+    ['owed', api.flow?.owed, p.owed],
     ['allocated', api.flow?.allocated, p.allocated],
     ['spent', api.flow?.spent, p.disbursed],
     ['confirmed', api.flow?.confirmed, p.confirmed],
