@@ -417,6 +417,15 @@ describe('what the framework and Node answer themselves has the documented shape
 });
 
 describe('request bodies are exactly their schema', () => {
+  it.each([
+    ['arrays', `${'['.repeat(500_000)}${']'.repeat(500_000)}`],
+    ['objects', `${'{"a":'.repeat(170_000)}1${'}'.repeat(170_000)}`],
+  ])('a body of %s nested as deep as 1 MiB allows is a 400, not a crash', async (_, body) => {
+    const res = await send('POST', `/api/orgs/${orgId}/beneficiaries`, body, asUser());
+    expect(res.status).toBe(400);
+    expect(['invalid_json', 'validation_failed']).toContain(res.json.error?.code);
+  });
+
   it('a project PATCH with an unknown field is validation_failed and changes nothing', async () => {
     const before = await t.database.db
       .selectFrom('projects')

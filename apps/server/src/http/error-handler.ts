@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type {
   FastifyError,
@@ -122,21 +122,15 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
 function rawResponse(code: ErrorCode): string {
   const body = JSON.stringify(errorBody(code));
   const { status } = errorTable[code];
-  return `HTTP/1.1 ${status} ${reason[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
-
-const reason: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-};
 
 /** The Fastify options that route the framework's own refusals through our shape. */
 export const errorShapeOptions = {
   frameworkErrors,
   clientErrorHandler,
   // Node refuses an HTTP/1.1 request without Host itself, with an empty 400, unless told not
-  // to; the hook below refuses it instead, in our shape (RFC 9112 §3.2 requires Host).
+  // to; installErrorHandling's hook refuses it instead, in our shape (RFC 9112 §3.2).
   http: { requireHostHeader: false },
 } as const;
 

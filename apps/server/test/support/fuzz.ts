@@ -214,11 +214,12 @@ function badJsonValue(example: unknown): fc.Arbitrary<unknown> {
     },
     { arbitrary: wrongTypes, weight: 1 },
     {
-      // Deep: a thousand nested objects, or arrays.
+      // Deep: nested objects or arrays, a thousand deep or as deep as 1 MiB allows.
       arbitrary: fc
-        .constantFrom('{"a":', '[')
+        .tuple(fc.constantFrom('{"a":', '['), fc.constantFrom(1000, 170_000))
         .map(
-          (open) => new RawJson(`${open.repeat(1000)}1${(open === '[' ? ']' : '}').repeat(1000)}`),
+          ([open, depth]) =>
+            new RawJson(`${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`),
         ),
       weight: 1,
     },
