@@ -20,10 +20,11 @@ import { Donations } from './donations/service.js';
 import { FileStore } from './files/file-store.js';
 import fileRoutes from './files/routes.js';
 import authPlugin from './http/auth.js';
-import { installErrorHandling, rateLimitedBody } from './http/error-handler.js';
+import { errorShapeOptions, installErrorHandling, rateLimitedBody } from './http/error-handler.js';
 import healthRoutes from './http/health.js';
 import { createMetrics, type Metrics, metricsRoute } from './http/metrics.js';
 import { ErrorResponse } from './http/schemas.js';
+import { installTextChecks } from './http/text.js';
 import { validatorCompiler } from './http/validation.js';
 import { serveWeb } from './http/web.js';
 import { logApiRoutes, tlogRoutes } from './ledger/routes.js';
@@ -85,12 +86,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     bodyLimit,
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    ...errorShapeOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Native SHA-256 and Ed25519 for the ledger library (it defaults to pure-JS noble).
   setCryptoProvider(nodeCryptoProvider());
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
+  installTextChecks(app);
 
   const database =
     deps.database ??

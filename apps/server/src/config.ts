@@ -37,6 +37,8 @@ export interface Config {
     signUpPerIp: number;
     /** Donations started per IP per minute (guests can donate, so this bounds card testing). */
     donationsPerIp: number;
+    /** Evidence files a charity's members upload per IP per minute (disk and bandwidth). */
+    uploadsPerIp: number;
   };
   /** How often due monthly donations are charged. */
   monthlyChargeEveryMs: number;
@@ -296,6 +298,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       signInPerAccount: intVar(env, 'RATE_LIMIT_SIGNIN_PER_ACCOUNT', 10, 1, 1_000_000),
       signUpPerIp: intVar(env, 'RATE_LIMIT_SIGNUP_PER_IP', 30, 1, 1_000_000),
       donationsPerIp: intVar(env, 'RATE_LIMIT_DONATIONS_PER_IP', 120, 1, 10_000_000),
+      uploadsPerIp: intVar(env, 'RATE_LIMIT_UPLOADS_PER_IP', 60, 1, 1_000_000),
     },
     monthlyChargeEveryMs: intVar(env, 'MONTHLY_CHARGE_EVERY_MS', 60_000, 10, 86_400_000),
     webDistDir: webDist ? resolve(cwd, webDist) : undefined,

@@ -7,6 +7,11 @@ export const errorTable = {
   // 400: the request itself is malformed
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   validation_failed: { status: 400, message: 'The request does not match the expected shape.' },
+  invalid_text: {
+    status: 400,
+    message: 'Text must be well-formed Unicode (UTF-8, no lone surrogates) without NUL characters.',
+  },
+  malformed_request: { status: 400, message: 'The HTTP request could not be parsed.' },
   weak_password: {
     status: 400,
     message: 'The password is too weak: use at least 10 characters, not a common password.',
@@ -18,7 +23,10 @@ export const errorTable = {
   },
   invalid_budget: { status: 400, message: 'The budget lines are not valid.' },
   invalid_dates: { status: 400, message: 'The dates are not valid.' },
-  invalid_cover: { status: 400, message: 'The cover must be an uploaded JPEG or PNG image.' },
+  invalid_cover: {
+    status: 400,
+    message: 'The cover must be a JPEG or PNG image this charity uploaded.',
+  },
   budget_reason_required: {
     status: 400,
     message: 'A published project’s budget changes in public: give the reason.',
@@ -88,7 +96,8 @@ export const errorTable = {
     status: 409,
     message: 'This finding is closed: it can no longer be answered or closed again.',
   },
-  // 413, 415, 429
+  // 408, 413, 415, 417, 429, 431
+  request_timeout: { status: 408, message: 'The request took too long to arrive.' },
   body_too_large: { status: 413, message: 'The request body is too large.' },
   file_too_large: { status: 413, message: 'The evidence file is too large.' },
   file_type_not_allowed: { status: 415, message: 'Evidence must be a PDF, JPEG or PNG file.' },
@@ -97,7 +106,9 @@ export const errorTable = {
     message: 'The file’s content does not match its Content-Type.',
   },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
+  expectation_failed: { status: 417, message: 'The server cannot meet the Expect header.' },
   rate_limited: { status: 429, message: 'Too many attempts: wait a little and try again.' },
+  header_too_large: { status: 431, message: 'The request’s headers are too large.' },
   payment_provider_unavailable: {
     status: 502,
     message: 'The payment provider could not be reached; nothing was charged. Try again.',

@@ -15,3 +15,54 @@ describe('docs/api.md', () => {
     expect(doc).toBe(renderApiDoc(t.app));
   });
 });
+
+interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  minProperties?: number;
+  items?: JsonSchema | JsonSchema[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+}
+
+/** Every object schema inside `schema`, with the JSON path that leads to it. */
+function* objectSchemas(schema: JsonSchema, at = ''): Generator<[string, JsonSchema]> {
+  if (schema.type === 'object' || schema.properties) yield [at || '/', schema];
+  for (const [k, v] of Object.entries(schema.properties ?? {}))
+    yield* objectSchemas(v, `${at}/${k}`);
+  for (const item of [schema.items ?? []].flat()) yield* objectSchemas(item, `${at}/[]`);
+  for (const s of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])])
+    yield* objectSchemas(s, at);
+}
+
+describe('request bodies in the OpenAPI document', () => {
+  type Op = { requestBody?: { content: Record<string, { schema: JsonSchema }> } };
+  const bodies = () => {
+    const spec = t.app.swagger() as { paths: Record<string, Record<string, Op>> };
+    return Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        Object.values(op.requestBody?.content ?? {}).map(
+          (c) => [`${method.toUpperCase()} ${path}`, c.schema] as const,
+        ),
+      ),
+    );
+  };
+
+  it('refuse unknown fields at every depth (additionalProperties: false)', () => {
+    const open = bodies().flatMap(([route, schema]) =>
+      [...objectSchemas(schema)]
+        .filter(([, o]) => o.additionalProperties !== false)
+        .map(([at]) => `${route} ${at}`),
+    );
+    expect(bodies().length).toBeGreaterThan(10);
+    expect(open).toEqual([]);
+  });
+
+  it('of a PATCH refuse an empty patch (minProperties: 1)', () => {
+    const patches = bodies().filter(([route]) => route.startsWith('PATCH '));
+    expect(patches.length).toBeGreaterThan(0);
+    expect(patches.filter(([, s]) => !(s.minProperties! >= 1)).map(([r]) => r)).toEqual([]);
+  });
+});

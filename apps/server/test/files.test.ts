@@ -9,14 +9,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
 import { FileStoreError, fileErrorToAppError } from '../src/files/file-errors.js';
 import { FileStore } from '../src/files/file-store.js';
-import { detectMediaType } from '../src/files/media-type.js';
+import { detectMediaType, structureProblem } from '../src/files/media-type.js';
+import { sampleJpeg, samplePng, uniquePng } from './support/money.js';
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(200)]);
-const PNG = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  randomBytes(200),
-]);
+const JPEG = sampleJpeg;
+const PNG = uniquePng(1);
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -63,6 +61,34 @@ describe('detectMediaType', () => {
     ['a truncated PNG signature', PNG.subarray(0, 7)],
   ])('refuses anything else: %s', (_, bytes) => {
     expect(detectMediaType(bytes)).toBeNull();
+  });
+});
+
+describe('structureProblem', () => {
+  it('accepts whole files: a PDF with its %%EOF, a JPEG and a PNG parsed to their size', () => {
+    expect(structureProblem(PDF, 'application/pdf')).toBeNull();
+    expect(structureProblem(JPEG, 'image/jpeg')).toBeNull();
+    expect(structureProblem(PNG, 'image/png')).toBeNull();
+    expect(structureProblem(samplePng, 'image/png')).toBeNull();
+  });
+
+  it.each([
+    ['a JPEG that is its magic number alone', Buffer.from([0xff, 0xd8, 0xff]), 'image/jpeg'],
+    ['a JPEG cut off before its frame header', JPEG.subarray(0, 150), 'image/jpeg'],
+    [
+      'a PNG signature and noise',
+      Buffer.concat([PNG.subarray(0, 8), randomBytes(40)]),
+      'image/png',
+    ],
+    ['a PNG signature alone', PNG.subarray(0, 8), 'image/png'],
+    ['a PDF header alone', Buffer.from('%PDF-1.7\n'), 'application/pdf'],
+    [
+      'a PDF whose %%EOF is not near its end',
+      Buffer.concat([PDF, Buffer.alloc(2000, 0x20)]),
+      'application/pdf',
+    ],
+  ] as const)('refuses %s', (_, bytes, type) => {
+    expect(structureProblem(bytes, type)).toEqual(expect.any(String));
   });
 });
 
@@ -143,7 +169,7 @@ describe('FileStore.put', () => {
   });
 
   it('two concurrent puts of the same content both succeed and leave one complete file', async () => {
-    const big = Buffer.concat([PDF, randomBytes(4 * 1024 * 1024)]);
+    const big = Buffer.concat([PDF, randomBytes(4 * 1024 * 1024), Buffer.from('\n%%EOF\n')]);
     const results = await Promise.all(Array.from({ length: 6 }, () => store.put(big)));
     const hash = sha256(big);
     for (const r of results)
@@ -161,7 +187,11 @@ describe('FileStore.put', () => {
       const { FileStore } = await import(${JSON.stringify(storeModule)});
       const store = new FileStore({ dir: ${JSON.stringify(store.dir)} });
       for (;;) {
-        const bytes = Buffer.concat([Buffer.from('%PDF-1.7\\n'), randomBytes(3 * 1024 * 1024)]);
+        const bytes = Buffer.concat([
+          Buffer.from('%PDF-1.7\\n'),
+          randomBytes(3 * 1024 * 1024),
+          Buffer.from('\\n%%EOF\\n'),
+        ]);
         const { sha256 } = await store.put(bytes);
         process.stdout.write(sha256 + '\\n');
       }`;

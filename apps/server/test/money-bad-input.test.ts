@@ -12,8 +12,11 @@ import {
   paidDonation,
   projectBody,
   publishedProject,
+  sampleJpeg,
   samplePdf,
   samplePng,
+  uniquePdf,
+  uniquePng,
   upload,
 } from './support/money.js';
 
@@ -39,6 +42,11 @@ let b: Charity; // another verified charity
 let draftId: string; // a draft of charity A
 let pending: { owner: Client; orgId: string; draftId: string }; // a charity not yet verified
 let ackCode: string;
+// Files only charity B uploaded, one only A did, and a photo uploaded for B's acknowledgement.
+let bOnlyPdf: string;
+let bOnlyPng: string;
+let aPng: string;
+let bAckPhoto: string;
 
 async function charity(): Promise<Charity> {
   const { owner, orgId, project } = await publishedProject(t);
@@ -70,6 +78,23 @@ beforeAll(async () => {
   const spent = await spendA({ amount: 1000 });
   expect(spent.statusCode, spent.body).toBe(201);
   ackCode = spent.json().ackCode;
+  bOnlyPdf = await upload(b.owner, b.orgId, uniquePdf('b-only'), 'application/pdf');
+  bOnlyPng = await upload(b.owner, b.orgId, uniquePng(101), 'image/png');
+  aPng = await upload(a.owner, a.orgId, uniquePng(102), 'image/png');
+  const bSpent = await disburse(
+    b.owner,
+    { orgId: b.orgId, projectId: b.project.id, budgetLineId: b.project.budget[0]!.id },
+    { amount: 100, beneficiaryId: b.payee, evidence: [b.invoice] },
+  );
+  expect(bSpent.statusCode, bSpent.body).toBe(201);
+  const photo = await new Client(t.app).request(
+    'POST',
+    `/api/acknowledgements/${bSpent.json().ackCode}/photo`,
+    uniquePng(103),
+    { 'content-type': 'image/png' },
+  );
+  expect(photo.statusCode, photo.body).toBe(201);
+  bAckPhoto = photo.json().sha256;
 });
 afterAll(async () => {
   await t.close();
@@ -190,6 +215,25 @@ const cases: BadCase[] = [
     code: 'invalid_evidence',
   },
   {
+    // Files are content-addressed and shared, but what a charity may cite is what it uploaded.
+    name: 'a disbursement citing a file only another charity uploaded',
+    send: () => spendA({ evidence: [bOnlyPdf] }),
+    status: 400,
+    code: 'invalid_evidence',
+  },
+  {
+    name: 'a disbursement citing its own file and one only another charity uploaded',
+    send: () => spendA({ evidence: [a.invoice, bOnlyPng] }),
+    status: 400,
+    code: 'invalid_evidence',
+  },
+  {
+    name: 'a disbursement citing a beneficiary’s confirmation photo',
+    send: () => spendA({ evidence: [bAckPhoto] }),
+    status: 400,
+    code: 'invalid_evidence',
+  },
+  {
     name: 'a disbursement listing the same evidence twice',
     send: () => spendA({ evidence: [a.invoice, a.invoice] }),
     status: 400,
@@ -305,6 +349,20 @@ const cases: BadCase[] = [
     code: 'invalid_cover',
   },
   {
+    name: 'a cover only another charity uploaded',
+    send: () =>
+      a.owner.patch(`/api/orgs/${a.orgId}/projects/${draftId}`, { coverSha256: bOnlyPng }),
+    status: 400,
+    code: 'invalid_cover',
+  },
+  {
+    name: 'a new project with a cover only another charity uploaded',
+    send: () =>
+      a.owner.post(`/api/orgs/${a.orgId}/projects`, projectBody({ coverSha256: bOnlyPng })),
+    status: 400,
+    code: 'invalid_cover',
+  },
+  {
     name: 'a cover that is a PDF',
     send: () =>
       a.owner.patch(`/api/orgs/${a.orgId}/projects/${draftId}`, { coverSha256: a.invoice }),
@@ -384,6 +442,42 @@ const cases: BadCase[] = [
     code: 'file_too_large',
   },
   {
+    name: 'a 3-byte "JPEG" (its magic number and nothing else)',
+    send: () => uploadA(Buffer.from([0xff, 0xd8, 0xff]), 'image/jpeg'),
+    status: 415,
+    code: 'file_type_not_allowed',
+  },
+  {
+    name: 'a JPEG cut off before its frame header',
+    send: () => uploadA(sampleJpeg.subarray(0, 150), 'image/jpeg'),
+    status: 415,
+    code: 'file_type_not_allowed',
+  },
+  {
+    name: 'a PNG signature followed by noise',
+    send: () =>
+      uploadA(Buffer.concat([samplePng.subarray(0, 8), Buffer.alloc(64, 7)]), 'image/png'),
+    status: 415,
+    code: 'file_type_not_allowed',
+  },
+  {
+    name: 'a PNG whose size is 0 × 0',
+    send: () => {
+      const zero = Buffer.from(samplePng);
+      zero.writeUInt32BE(0, 16);
+      zero.writeUInt32BE(0, 20);
+      return uploadA(zero, 'image/png');
+    },
+    status: 415,
+    code: 'file_type_not_allowed',
+  },
+  {
+    name: 'a PDF header without the %%EOF trailer',
+    send: () => uploadA(Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n'), 'application/pdf'),
+    status: 415,
+    code: 'file_type_not_allowed',
+  },
+  {
     name: 'empty evidence',
     send: () => uploadA(Buffer.alloc(0), 'application/pdf'),
     status: 400,
@@ -434,6 +528,20 @@ const cases: BadCase[] = [
     code: 'invalid_evidence',
   },
   {
+    // The photo belongs to the acknowledgement it was uploaded for.
+    name: 'a confirmation naming the photo uploaded for another acknowledgement',
+    send: () =>
+      new Client(t.app).post(`/api/acknowledgements/${ackCode}`, { photoSha256: bAckPhoto }),
+    status: 400,
+    code: 'invalid_evidence',
+  },
+  {
+    name: 'a confirmation naming an image the charity uploaded',
+    send: () => new Client(t.app).post(`/api/acknowledgements/${ackCode}`, { photoSha256: aPng }),
+    status: 400,
+    code: 'invalid_evidence',
+  },
+  {
     name: 'a confirmation naming a PDF as its photo',
     send: () =>
       new Client(t.app).post(`/api/acknowledgements/${ackCode}`, { photoSha256: a.invoice }),
@@ -461,6 +569,40 @@ describe('bad input to the money API', () => {
       await t.app.inject({ method: 'GET', url: `/api/projects/${a.project.id}` })
     ).json();
     expect(page).toMatchObject({ raised: 10_000, spent: 10_000, unspent: 0 });
+  });
+
+  it('a file another charity uploaded becomes this charity’s evidence and cover once it uploads the same bytes', async () => {
+    await paidDonation(t, a.project.id, 1000);
+    const bytes = uniquePdf('shared');
+    const sha = await upload(b.owner, b.orgId, bytes, 'application/pdf');
+    expect(errorCode(await spendA({ amount: 100, evidence: [sha] }))).toBe('invalid_evidence');
+    expect(await upload(a.owner, a.orgId, bytes, 'application/pdf')).toBe(sha);
+    const spent = await spendA({ amount: 100, evidence: [sha] });
+    expect(spent.statusCode, spent.body).toBe(201);
+    const png = uniquePng(104);
+    const cover = await upload(b.owner, b.orgId, png, 'image/png');
+    await upload(a.owner, a.orgId, png, 'image/png');
+    const edited = await a.owner.patch(`/api/orgs/${a.orgId}/projects/${draftId}`, {
+      coverSha256: cover,
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    // Charity B still has it too: ownership is per charity, the bytes are shared.
+    const bDraft = await b.owner.post(
+      `/api/orgs/${b.orgId}/projects`,
+      projectBody({ coverSha256: cover }),
+    );
+    expect(bDraft.statusCode, bDraft.body).toBe(201);
+  });
+
+  it('a real JPEG and a real PNG are accepted as evidence', async () => {
+    for (const [bytes, type] of [
+      [sampleJpeg, 'image/jpeg'],
+      [samplePng, 'image/png'],
+    ] as const) {
+      const res = await uploadA(bytes, type);
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ mediaType: type, size: bytes.length });
+    }
   });
 
   it('a disbursement dated today in China is accepted while it is still yesterday in UTC', async () => {

@@ -4,6 +4,8 @@
 // Pure and isomorphic: Uint8Array in and out, no I/O, no Node built-ins.
 
 export { decodeBase64, encodeBase64 } from './base64.js';
+// The canonical-JSON check of text, for callers that refuse such text before it reaches an event.
+export { hasLoneSurrogate } from './bytes.js';
 export { type Checkpoint, formatCheckpoint, parseCheckpoint } from './checkpoint.js';
 export { CompactRange, type NodeVisitor } from './compact-range.js';
 export { cosign, cosignatureMessage, verifyCosignature } from './cosignature.js';

@@ -26,6 +26,7 @@ describe('the public API', () => {
       'setCryptoProvider',
       'donorCommitment',
       'parseDonorSecret',
+      'hasLoneSurrogate',
     ];
     for (const name of required)
       expect(typeof (ledger as Record<string, unknown>)[name], name).toBe('function');

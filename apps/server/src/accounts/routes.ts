@@ -90,7 +90,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       perAccount.withTypeProvider<TypeBoxTypeProvider>().post(
         '/sign-in',
         {
-          config: { access: 'public' },
+          config: { access: 'sign-in' },
           schema: {
             tags: ['accounts'],
             summary: 'Sign in with email and password',

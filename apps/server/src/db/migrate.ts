@@ -9,6 +9,7 @@ import * as m20261127_07 from './migrations/2026-11-27-07-findings.js';
 import * as m20261127_08 from './migrations/2026-11-27-08-ledger-store-once.js';
 import * as m20261127_09 from './migrations/2026-11-27-09-ledger-take-unsorted.js';
 import * as m20261208_10 from './migrations/2026-12-08-10-payments-order.js';
+import * as m20261208_11 from './migrations/2026-12-08-11-file-owners.js';
 
 /**
  * Migrations are listed here rather than read from a folder, so they ship inside any
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-27-08-ledger-store-once': m20261127_08,
   '2026-11-27-09-ledger-take-unsorted': m20261127_09,
   '2026-12-08-10-payments-order': m20261208_10,
+  '2026-12-08-11-file-owners': m20261208_11,
 };
 
 export class MigrationError extends Error {

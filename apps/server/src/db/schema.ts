@@ -178,6 +178,15 @@ export interface FilesTable {
   created_at: Generated<Date>;
 }
 
+/** Who may cite a file: a charity that uploaded it, or the acknowledgement it is the photo of. */
+export interface FileOwnersTable {
+  sha256: string;
+  org_id: string | null;
+  disbursement_id: string | null;
+  uploaded_by: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface ProjectsTable {
   id: Generated<string>;
   org_id: string;
@@ -375,6 +384,7 @@ export interface DB {
   ledger_witness_state: LedgerWitnessStateTable;
   ledger_alarms: LedgerAlarmsTable;
   files: FilesTable;
+  file_owners: FileOwnersTable;
   projects: ProjectsTable;
   project_budget_lines: ProjectBudgetLinesTable;
   project_funds: ProjectFundsTable;

@@ -9,6 +9,7 @@ import {
   type EvidenceMediaType,
   evidenceMediaType,
   MEDIA_TYPE_PROBE_BYTES,
+  structureProblem,
 } from './media-type.js';
 
 export const DEFAULT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024;
@@ -66,8 +67,9 @@ export class FileStore {
   }
 
   /**
-   * Stores `bytes` if they are a PDF, JPEG or PNG of at most `maxBytes`, and, when the uploader
-   * declared a Content-Type, of that type. Returns the hash, the detected type and the size.
+   * Stores `bytes` if they are a whole PDF, JPEG or PNG (see structureProblem) of at most
+   * `maxBytes`, and, when the uploader declared a Content-Type, of that type. Returns the hash,
+   * the detected type and the size.
    */
   async put(bytes: Uint8Array, declaredType?: string): Promise<StoredFile> {
     if (bytes.length === 0) throw new FileStoreError('empty', 'the file is empty');
@@ -94,6 +96,10 @@ export class FileStore {
           detected,
         });
       }
+    }
+    const problem = structureProblem(bytes, detected);
+    if (problem !== null) {
+      throw new FileStoreError('type_not_allowed', problem, { detected, problem });
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const path = this.pathOf(sha256);

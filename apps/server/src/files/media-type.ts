@@ -1,3 +1,5 @@
+import { imageSize } from 'image-size';
+
 /** The only kinds of evidence file accepted: documents and photos that any viewer opens. */
 export const EVIDENCE_MEDIA_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
 
@@ -35,4 +37,29 @@ export function evidenceMediaType(contentType: string): EvidenceMediaType | null
   return (EVIDENCE_MEDIA_TYPES as readonly string[]).includes(essence)
     ? (essence as EvidenceMediaType)
     : null;
+}
+
+/**
+ * Why `bytes`, which begin as a `type` file, are not one a viewer can open, or null when they
+ * are. The magic number alone lets three bytes pass as a JPEG, so images are parsed to their
+ * real dimensions (image-size reads the PNG IHDR chunk or walks the JPEG markers to its frame
+ * header), and a PDF must close with the %%EOF marker that readers look for in its last 1024
+ * bytes (ISO 32000-1 §7.5.5).
+ */
+export function structureProblem(bytes: Uint8Array, type: EvidenceMediaType): string | null {
+  if (type === 'application/pdf') {
+    const tail = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      .subarray(-1024)
+      .toString('latin1');
+    return tail.includes('%%EOF') ? null : 'the PDF has no %%EOF trailer';
+  }
+  let size: ReturnType<typeof imageSize>;
+  try {
+    size = imageSize(bytes);
+  } catch {
+    return `the ${type === 'image/png' ? 'PNG' : 'JPEG'} header cannot be read`;
+  }
+  if (size.type !== (type === 'image/png' ? 'png' : 'jpg')) return `the content is ${size.type}`;
+  if (!(size.width > 0 && size.height > 0)) return 'the image has no width or height';
+  return null;
 }

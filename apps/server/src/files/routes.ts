@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { FastifyError, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { requireUser } from '../http/auth.js';
+import { handleError } from '../http/error-handler.js';
 import { errorResponses, Json, Uuid } from '../http/schemas.js';
 import { findAcknowledgement } from '../spending/acknowledge.js';
 import { fileErrorToAppError } from './file-errors.js';
 import type { FileStore, StoredFile } from './file-store.js';
+import { type FileOwner, findFile, recordUpload } from './queries.js';
 
 /**
  * Evidence uploads are the file's own bytes as the body with its Content-Type (no multipart):
@@ -24,19 +25,22 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
   );
 
   // An upload over the limit is stopped while streaming (Fastify's body limit); answer it with
-  // the files' own code, as for any other refused file. The parent handler formats it.
-  app.setErrorHandler((err: { code?: string }, _request, _reply) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      throw new AppError('file_too_large', `Evidence files are at most ${store.maxBytes} bytes.`, {
-        maxBytes: store.maxBytes,
-      });
-    }
-    throw err;
-  });
+  // the files' own code, as for any other refused file. Everything else as everywhere.
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) =>
+    handleError(
+      err instanceof AppError || err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? err
+        : new AppError('file_too_large', `Evidence files are at most ${store.maxBytes} bytes.`, {
+            maxBytes: store.maxBytes,
+          }),
+      request,
+      reply,
+    ),
+  );
 
   async function save(
     request: FastifyRequest,
-    uploadedBy: string | null,
+    owner: FileOwner,
   ): Promise<StoredFile & { url: string }> {
     const body = request.body;
     if (!Buffer.isBuffer(body)) throw new AppError('file_empty');
@@ -46,14 +50,17 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
     } catch (err) {
       throw fileErrorToAppError(err);
     }
-    await recordFile(app.db, stored, uploadedBy);
+    await recordUpload(app.db, stored, owner);
     return { ...stored, url: `/api/files/${stored.sha256}` };
   }
 
   app.post(
     '/orgs/:orgId/files',
     {
-      config: { access: 'org-member' },
+      config: {
+        access: 'org-member',
+        rateLimit: { max: app.config.rateLimit.uploadsPerIp, timeWindow: '1 minute' },
+      },
       bodyLimit: store.maxBytes,
       schema: {
         summary:
@@ -64,7 +71,10 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
       },
     },
     async (request, reply) => {
-      const saved = await save(request, request.auth!.user.id);
+      const saved = await save(request, {
+        orgId: request.params.orgId,
+        uploadedBy: requireUser(request).user.id,
+      });
       reply.code(201);
       return saved;
     },
@@ -88,7 +98,8 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
       const type = request.headers['content-type']?.split(';')[0]?.trim();
       if (type !== 'image/jpeg' && type !== 'image/png')
         throw new AppError('file_type_not_allowed', 'The photo must be a JPEG or PNG image.');
-      const saved = await save(request, null);
+      // The photo belongs to this acknowledgement: only its confirmation may name it.
+      const saved = await save(request, { disbursementId: ack.disbursementId });
       reply.code(201);
       return saved;
     },
@@ -106,11 +117,7 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
       },
     },
     async (request, reply) => {
-      const row = await app.db
-        .selectFrom('files')
-        .select(['media_type', 'size'])
-        .where('sha256', '=', request.params.sha256)
-        .executeTakeFirst();
+      const row = await findFile(app.db, request.params.sha256);
       if (!row) throw new AppError('not_found', 'No such file.');
       let opened: Awaited<ReturnType<FileStore['open']>>;
       try {
@@ -139,15 +146,6 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
 
 function extension(mediaType: string): string {
   return mediaType === 'application/pdf' ? 'pdf' : mediaType === 'image/png' ? 'png' : 'jpg';
-}
-
-/** The database's record of a stored file: what may be referenced as evidence. */
-async function recordFile(db: Kysely<DB>, f: StoredFile, uploadedBy: string | null) {
-  await db
-    .insertInto('files')
-    .values({ sha256: f.sha256, media_type: f.mediaType, size: f.size, uploaded_by: uploadedBy })
-    .onConflict((oc) => oc.column('sha256').doNothing())
-    .execute();
 }
 
 export default fileRoutes;

@@ -4,12 +4,14 @@ import { csrfMatches, findSession, type SessionUser } from '../accounts/sessions
 import type { OrgRole } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { findMembership } from '../orgs/queries.js';
+import { isUuid } from './validation.js';
 
 /**
  * Who may call a route. Every route under /api declares one (the server refuses to start
  * otherwise), the OpenAPI page shows it, and test/access-matrix.test.ts walks them all.
  *
- * - public:      anyone, signed in or not
+ * - public:      anyone, signed in or not (a signed-in auditor only reads: see below)
+ * - sign-in:     anyone, auditors too: it starts the caller's own session
  * - session:     any signed-in account, acting on its own session only (sign-out)
  * - signed-in:   any signed-in account (auditors only read: they may not write here)
  * - staff:       platform admins and auditors (auditors read; no staff route writes)
@@ -17,9 +19,14 @@ import { findMembership } from '../orgs/queries.js';
  * - org-member:  owners and editors of the charity in `:orgId`; admins and auditors may read
  * - org-owner:   owners of the charity in `:orgId`
  * - auditor:     platform auditors: the one kind of route where an auditor writes (findings)
+ *
+ * A signed-in auditor writes nothing but findings and its own session, on any route, public
+ * ones included (giving, a beneficiary's confirmation, the sandbox's checkout): auditors take
+ * no part in what they audit.
  */
 export type Access =
   | 'public'
+  | 'sign-in'
   | 'session'
   | 'signed-in'
   | 'staff'
@@ -33,6 +40,8 @@ export function whoMayCall(access: Access, method: string): string {
   const write = !safeMethods.has(method);
   switch (access) {
     case 'public':
+      return write ? 'Anyone except signed-in auditors.' : 'Anyone.';
+    case 'sign-in':
       return 'Anyone.';
     case 'session':
       return 'Any signed-in account, for its own session.';
@@ -72,6 +81,8 @@ declare module 'fastify' {
 
 export const sessionCookie = 'gt_session';
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The only kinds of route a signed-in auditor may write through. */
+const auditorWrites = new Set<Access>(['sign-in', 'session', 'auditor']);
 
 export function requireUser(request: FastifyRequest): SessionUser {
   if (!request.auth) throw new AppError('unauthenticated');
@@ -102,33 +113,37 @@ async function authPlugin(app: FastifyInstance) {
     }
   });
 
+  // Who may call a route is decided in onRequest, before the body is read (an anonymous or
+  // forbidden upload is refused without taking its megabytes) and before validation, so this
+  // checks the `:orgId` it needs itself.
   app.addHook('onRequest', async (request) => {
     const token = request.cookies[sessionCookie];
-    if (!token) return;
-    const found = await findSession(app.db, token, app.clock());
-    if (found.status === 'valid') request.auth = found.session;
-    else request.authProblem = found.status;
+    if (token) {
+      const found = await findSession(app.db, token, app.clock());
+      if (found.status === 'valid') request.auth = found.session;
+      else request.authProblem = found.status;
+    }
+    await checkAccess(request);
   });
 
-  // preHandler runs after validation, so `:orgId` has been checked to be a UUID.
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  async function checkAccess(request: FastifyRequest) {
     const access = request.routeOptions.config.access;
     if (!access) return;
     const write = !safeMethods.has(request.method);
     const auth = request.auth;
 
     if (write) checkCsrf(request);
-    if (access === 'public') return;
+    const platformRole = auth?.user.platformRole;
+    if (write && platformRole === 'auditor' && !auditorWrites.has(access)) {
+      throw new AppError('forbidden', 'Auditors write nothing but findings.');
+    }
+    if (access === 'public' || access === 'sign-in') return;
     if (!auth) {
       throw new AppError(
         'unauthenticated',
         request.authProblem === 'expired' ? 'Your session has expired: sign in again.' : undefined,
       );
     }
-    const platformRole = auth.user.platformRole;
-    // Auditors read everything and change nothing but their own session.
-    if (write && platformRole === 'auditor' && access !== 'session' && access !== 'auditor')
-      throw new AppError('forbidden');
     switch (access) {
       case 'session':
       case 'signed-in':
@@ -145,7 +160,12 @@ async function authPlugin(app: FastifyInstance) {
       case 'org-member':
       case 'org-owner': {
         const orgId = (request.params as { orgId?: string }).orgId;
-        if (!orgId) throw new Error(`route ${request.routeOptions.url} has no :orgId`);
+        if (orgId === undefined) throw new Error(`route ${request.routeOptions.url} has no :orgId`);
+        if (!isUuid(orgId)) {
+          throw new AppError('validation_failed', 'Invalid params: params/orgId must be a UUID', [
+            { where: 'params', path: '/orgId', problem: 'must match format "uuid"' },
+          ]);
+        }
         request.orgRole = (await findMembership(app.db, orgId, auth.user.id)) ?? null;
         if (access === 'org-owner') {
           if (request.orgRole !== 'owner') throw new AppError('forbidden');
@@ -156,7 +176,7 @@ async function authPlugin(app: FastifyInstance) {
         throw new AppError('forbidden');
       }
     }
-  });
+  }
 
   function checkCsrf(request: FastifyRequest) {
     if (request.auth) {

@@ -119,7 +119,19 @@ export async function revokeInvitation(
     .where('revoked_at', 'is', null)
     .returning('id')
     .executeTakeFirst();
-  if (!updated) throw new AppError('invitation_not_open');
+  if (updated) return;
+  // Nothing withdrawn: an invitation of this charity that is no longer open, or none at all
+  // (another charity's invitation looks exactly like a missing one).
+  const exists = await db
+    .selectFrom('org_invitations')
+    .select('id')
+    .where('id', '=', invitationId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  throw new AppError(
+    exists ? 'invitation_not_open' : 'not_found',
+    exists ? undefined : 'No such invitation.',
+  );
 }
 
 export async function listMembers(db: Kysely<DB>, orgId: string) {

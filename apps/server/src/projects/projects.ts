@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { ownedFiles } from '../files/queries.js';
 import {
   type BudgetLineRef,
   projectBudgetChangedEvent,
@@ -52,16 +53,11 @@ function checkProject(input: Partial<ProjectInput>) {
   }
 }
 
-async function checkCover(tx: Kysely<DB>, sha256: string | null | undefined) {
+/** A cover is an image this charity uploaded (the bytes may be shared; the right is not). */
+async function checkCover(tx: Kysely<DB>, orgId: string, sha256: string | null | undefined) {
   if (!sha256) return;
-  const file = await tx
-    .selectFrom('files')
-    .select('media_type')
-    .where('sha256', '=', sha256)
-    .executeTakeFirst();
-  if (!file || file.media_type === 'application/pdf') {
-    throw new AppError('invalid_cover', 'The cover must be an uploaded JPEG or PNG image.');
-  }
+  const type = (await ownedFiles(tx, { orgId }, [sha256])).get(sha256);
+  if (type !== 'image/jpeg' && type !== 'image/png') throw new AppError('invalid_cover');
 }
 
 /** A charity's member drafts a project; nothing is public until it is published. */
@@ -73,7 +69,7 @@ export async function createProject(
 ) {
   checkProject(input);
   return db.transaction().execute(async (tx) => {
-    await checkCover(tx, input.coverSha256);
+    await checkCover(tx, orgId, input.coverSha256);
     const { id } = await tx
       .insertInto('projects')
       .values({
@@ -218,7 +214,7 @@ export async function updateProject(
     const start = input.startDate ?? project.start_date;
     const end = input.endDate ?? project.end_date;
     if (end < start) throw new AppError('invalid_dates', 'A project cannot end before it starts.');
-    await checkCover(tx, input.coverSha256);
+    await checkCover(tx, orgId, input.coverSha256);
     const values: Record<string, unknown> = { updated_at: now };
     if (input.title !== undefined) values.title = input.title.trim();
     if (input.summary !== undefined) values.summary = input.summary.trim();
@@ -251,13 +247,14 @@ export async function updateProject(
 /** Publishing makes a project public and open for donations, and puts it on the log. */
 export async function publishProject(db: Kysely<DB>, orgId: string, projectId: string, now: Date) {
   return db.transaction().execute(async (tx) => {
+    // The project first: one that does not exist is not_found, whatever the charity's state.
+    const project = await lockProject(tx, orgId, projectId);
     const org = await tx
       .selectFrom('orgs')
       .select('status')
       .where('id', '=', orgId)
       .executeTakeFirst();
     if (org?.status !== 'verified') throw new AppError('org_not_verified');
-    const project = await lockProject(tx, orgId, projectId);
     if (project.status !== 'draft')
       throw new AppError('project_published', 'This project is already published.');
     const budget = await activeBudget(tx, projectId);

@@ -9,16 +9,22 @@ import { createBeneficiary, listBeneficiaries } from './beneficiaries.js';
 import { createProject, publishProject, updateProject } from './projects.js';
 import { getProject, listOrgProjects, searchProjects } from './queries.js';
 
-export const Money = Type.Object({
-  amount: Type.Integer({ description: 'In fen: 5000 is ¥50.00' }),
-  currency: Type.String({ minLength: 3, maxLength: 3, description: 'CNY' }),
-});
+export const Money = Type.Object(
+  {
+    amount: Type.Integer({ description: 'In fen: 5000 is ¥50.00' }),
+    currency: Type.String({ minLength: 3, maxLength: 3, description: 'CNY' }),
+  },
+  { additionalProperties: false },
+);
 const IsoDate = Type.String({ format: 'date' });
-const BudgetLine = Type.Object({
-  id: Type.Optional(Uuid),
-  label: Text(80),
-  amount: Type.Integer({ description: 'In fen' }),
-});
+const BudgetLine = Type.Object(
+  {
+    id: Type.Optional(Uuid),
+    label: Text(80),
+    amount: Type.Integer({ description: 'In fen' }),
+  },
+  { additionalProperties: false },
+);
 const ProjectFields = {
   title: Text(120, 2),
   summary: Text(300, 10),
@@ -210,12 +216,11 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Edit a project; a published project's budget change goes on the log",
         tags: ['projects'],
         params: OrgProjectParams,
-        body: Type.Partial(
-          Type.Object(
-            { ...ProjectFields, budgetChangeReason: Text(500) },
-            { additionalProperties: false },
-          ),
-        ),
+        // Type.Partial drops the options of the object it is given: they go on the result.
+        body: Type.Partial(Type.Object({ ...ProjectFields, budgetChangeReason: Text(500) }), {
+          additionalProperties: false,
+          minProperties: 1,
+        }),
         response: { 200: Json(), 201: Json(), ...errorResponses },
       },
     },

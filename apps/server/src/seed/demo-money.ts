@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { Donations } from '../donations/service.js';
 import type { FileStore } from '../files/file-store.js';
+import { type FileOwner, recordUpload } from '../files/queries.js';
 import { createSandboxProvider } from '../payments/sandbox.js';
 import { createBeneficiary } from '../projects/beneficiaries.js';
 import { createProject, publishProject } from '../projects/projects.js';
@@ -200,13 +201,14 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
   }
 
   // Spending, with real files as evidence.
-  const store = async (bytes: Buffer, type: string) => {
+  // Uploaded as the routes do: by a member of the charity, or with a confirmation code.
+  const store = async (
+    bytes: Buffer,
+    type: string,
+    owner: FileOwner = { orgId: sunshine.id, uploadedBy: sunshine.user_id },
+  ) => {
     const f = await files.put(bytes, type);
-    await db
-      .insertInto('files')
-      .values({ sha256: f.sha256, media_type: f.mediaType, size: f.size, uploaded_by: null })
-      .onConflict((oc) => oc.column('sha256').doNothing())
-      .execute();
+    await recordUpload(db, f, owner);
     return f.sha256;
   };
   const textbookLines = await db
@@ -298,7 +300,9 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
     },
     ago(10),
   );
-  const schoolPhoto = await store(demoPhotoPng(320, 200, 2), 'image/png');
+  const schoolPhoto = await store(demoPhotoPng(320, 200, 2), 'image/png', {
+    disbursementId: books.id,
+  });
   await acknowledgeDisbursement(
     db,
     books.ackCode,
@@ -322,6 +326,7 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
       total: '¥8,000.00',
     }),
     'application/pdf',
+    { orgId: greenhills.id, uploadedBy: greenhills.user_id },
   );
   const saplings = await recordDisbursement(
     db,

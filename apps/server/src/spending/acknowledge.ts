@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { hashToken } from '../donations/donor-secret.js';
 import { AppError } from '../errors.js';
+import { ownedFiles } from '../files/queries.js';
 import { fundsAcknowledgedEvent } from '../ledger/events.js';
 import { fen } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
@@ -71,13 +72,13 @@ export async function acknowledgeDisbursement(
     if (d.acknowledged_at) throw new AppError('already_acknowledged');
     const photo = input.photoSha256 ?? null;
     if (photo) {
-      const file = await tx
-        .selectFrom('files')
-        .select('media_type')
-        .where('sha256', '=', photo)
-        .executeTakeFirst();
-      if (!file || file.media_type === 'application/pdf') {
-        throw new AppError('invalid_evidence', 'The photo must be an uploaded JPEG or PNG image.');
+      // The photo is one uploaded with this code, never some other stored file.
+      const type = (await ownedFiles(tx, { disbursementId: d.id }, [photo])).get(photo);
+      if (type !== 'image/jpeg' && type !== 'image/png') {
+        throw new AppError(
+          'invalid_evidence',
+          'The photo must be a JPEG or PNG image uploaded with this confirmation code.',
+        );
       }
     }
     const [outboxId] = await logProjectEvents(tx, d.project_id, [

@@ -4,6 +4,7 @@ import type { DB, EvidenceKind } from '../db/schema.js';
 import { hashToken } from '../donations/donor-secret.js';
 import { debitShards, lockAllShards } from '../donations/funds.js';
 import { AppError } from '../errors.js';
+import { ownedFiles } from '../files/queries.js';
 import { ALLOCATIONS_PER_EVENT, fundsDisbursedEvents } from '../ledger/events.js';
 import { checkAmount, checkCurrency, fen } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
@@ -78,17 +79,15 @@ export async function recordDisbursement(
       .where('org_id', '=', orgId)
       .executeTakeFirst();
     if (!payee) throw new AppError('not_found', 'No such beneficiary in this charity.');
-    const files = await tx
-      .selectFrom('files')
-      .select(['sha256', 'media_type'])
-      .where('sha256', 'in', shas)
-      .execute();
-    if (files.length !== shas.length)
+    // Evidence is what this charity uploaded: another charity's file, or a beneficiary's
+    // photo, is not its to cite even though the bytes are stored.
+    const mediaType = await ownedFiles(tx, { orgId }, shas);
+    if (mediaType.size !== shas.length)
       throw new AppError(
         'invalid_evidence',
-        'Upload each evidence file before recording the disbursement.',
+        'Upload each evidence file to this charity before recording the disbursement.',
+        { notUploaded: shas.filter((s) => !mediaType.has(s)) },
       );
-    const mediaType = new Map(files.map((f) => [f.sha256, f.media_type]));
 
     await lockAllShards(tx, projectId);
     await debitShards(tx, projectId, input.amount);

@@ -47,6 +47,7 @@ export async function startTestApp(
     SANDBOX_PAYMENT_SECRET: testSandboxSecret,
     FILES_DIR: filesDir,
     RATE_LIMIT_DONATIONS_PER_IP: '1000000',
+    RATE_LIMIT_UPLOADS_PER_IP: '1000000',
     ...opts.env,
   });
   const app = await buildApp(config, { database, ...(opts.clock ? { clock: opts.clock } : {}) });

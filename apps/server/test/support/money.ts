@@ -13,6 +13,7 @@ import { pendingEvents } from '../../src/ledger/read.js';
 import type { PaymentEventKind } from '../../src/payments/provider.js';
 import { type SandboxCallbackEvent, signSandboxCallback } from '../../src/payments/sandbox.js';
 import { FUND_SHARDS } from '../../src/projects/money.js';
+import { demoPhotoPng } from '../../src/seed/demo-files.js';
 import { Client, createStaff, sampleOrg, type TestApp, testSandboxSecret } from './app.js';
 
 /** A one-page PDF and a 1×1 PNG: real files, small enough to inline. */
@@ -23,6 +24,23 @@ export const samplePng = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   'base64',
 );
+
+/**
+ * A real 16×16 baseline JPEG (543 bytes): CPython's test image Lib/test/imghdrdata/python.jpg
+ * (Python Software Foundation License).
+ */
+export const sampleJpeg = Buffer.from(
+  '/9j/4AAQSkZJRgABAQEAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/2wBDAQMDAwQDBAgEBAgQCwkLEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBD/wAARCAAQABADASIAAhEBAxEB/8QAFgABAQEAAAAAAAAAAAAAAAAABwQF/8QAJBAAAQQBBAICAwAAAAAAAAAAAQIDBAYFBwgSExEiABQJMTL/xAAVAQEBAAAAAAAAAAAAAAAAAAAABv/EACMRAAECBQMFAAAAAAAAAAAAAAECEQMEBQYhABIxFRZhgeH/2gAMAwEAAhEDEQA/ABSm0mobc8HmExLUlRzzEWPkJWW+ulrsaUVAseUgslSlH9LKuPryIKuWPZdskzXmm3fX5m2nF4GlVxx/HOpx4ks51+MiU/Iaad7UcUo4tILoS4kqcWkezS0hO/HvuRp0rO6hWnWO1UisZVuFi4GFeyEpmGepa5S5SWVPuciFKRFLgSrwetnyPIB+Vb4N9mKhQMzo5po9XLdDs9d6ZVix2VEhiL9kuNPxw2gEKcDQ/rs8AuA8VAe0vdl7VOYn+27flGAUgmITjbhSmCg3BYlyeWDkMolvw4KOp1KM6iCNvngZHwetf//Z',
+  'base64',
+);
+
+/** A real PDF whose bytes (so whose hash) no other call returns: `tag` is in a comment line. */
+export function uniquePdf(tag: string | number): Buffer {
+  return Buffer.concat([Buffer.from(`%PDF-1.4\n%${tag}\n`), samplePdf.subarray(9)]);
+}
+
+/** A real PNG whose bytes differ for each seed (a small painted "photo"). */
+export const uniquePng = (seed: number) => demoPhotoPng(8, 6, seed);
 
 let counter = 0;
 

@@ -93,6 +93,8 @@ export const en = {
   'error.unknown': 'Something went wrong. Please try again.',
   'error.invalid_json': 'The request could not be read. Please try again.',
   'error.validation_failed': 'Some of the information is not valid. Please check it.',
+  'error.invalid_text':
+    'Some text contains characters that cannot be stored (a broken character or a NUL). Please retype it.',
   'error.weak_password':
     'This password is too weak: use at least 10 characters, not a common password, and not your email name.',
   'error.unauthenticated': 'Please sign in first.',

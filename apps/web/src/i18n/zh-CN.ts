@@ -86,6 +86,7 @@ export const zhCN: Messages = {
   'error.unknown': '出错了，请重试。',
   'error.invalid_json': '请求无法识别，请重试。',
   'error.validation_failed': '部分信息无效，请检查。',
+  'error.invalid_text': '部分文字含有无法保存的字符（残缺字符或 NUL），请重新输入。',
   'error.weak_password': '密码太弱：至少 10 个字符，不要使用常见密码，也不要包含邮箱名。',
   'error.unauthenticated': '请先登录。',
   'error.invalid_credentials': '邮箱或密码错误。',
