@@ -5,6 +5,7 @@ import {
   type Books,
   findAnomalies,
 } from '@goodtrace/books';
+import type { AnomalyList, CharityBooks } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { isUuid } from '../db/uuid.js';
@@ -26,7 +27,7 @@ export async function anomalyList(
   books: Books,
   filter: { code?: AnomalyCode; orgId?: string },
   now: Date,
-) {
+): Promise<AnomalyList> {
   const all = findAnomalies(books, { now });
   const counts = Object.fromEntries(ANOMALY_CODES.map((c) => [c, 0])) as Record<
     AnomalyCode,
@@ -76,7 +77,12 @@ async function names(db: Kysely<DB>, items: { orgId: string; projectId: string }
  * spent, confirmed and unspent amounts and spending per budget line, and each disbursement
  * (amount, line, log index, confirmed or not) with its purpose, payee and evidence.
  */
-export async function charityBooks(db: Kysely<DB>, books: Books, orgId: string, now: Date) {
+export async function charityBooks(
+  db: Kysely<DB>,
+  books: Books,
+  orgId: string,
+  now: Date,
+): Promise<CharityBooks> {
   const org = await db
     .selectFrom('orgs')
     .select(['id', 'name', 'registration_number'])

@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
+import {
+  FINDING_BODY_MAX as BODY_MAX,
+  type FileFindingBody,
+  type Finding,
+  severities,
+  FINDING_TITLE_MAX as TITLE_MAX,
+} from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
-import type { DB, FindingSeverity, FindingStatus } from '../db/schema.js';
+import type { DB, FindingStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent } from '../ledger/append-event.js';
 import { findingAnsweredEvent, findingClosedEvent, findingFiledEvent } from '../ledger/events.js';
@@ -14,10 +21,6 @@ import { fen } from '../projects/money.js';
  * facts: the charity and disbursement exist and belong together, the finding is not closed,
  * the text is neither blank nor too long.
  */
-
-export const severities = ['low', 'medium', 'high'] as const satisfies FindingSeverity[];
-export const TITLE_MAX = 200;
-export const BODY_MAX = 5000;
 
 /** Trimmed text, refused when blank or longer than `max` (the routes' schemas say the same). */
 function checkText(value: string, what: string, max: number): string {
@@ -37,13 +40,8 @@ export function textSha256(texts: string[]): string {
   return createHash('sha256').update(JSON.stringify(texts), 'utf8').digest('hex');
 }
 
-export interface FindingInput {
-  orgId: string;
-  disbursementId?: string | null;
-  title: string;
-  body: string;
-  severity: FindingSeverity;
-}
+/** A finding as an auditor files it (the contract's request body). */
+export type FindingInput = FileFindingBody;
 
 /** An auditor files a finding: the row and `finding.filed` together. */
 export async function fileFinding(
@@ -190,7 +188,11 @@ export interface FindingFilter {
  * finding on a disbursement, what it was. People appear by role: an auditor filed it, the
  * charity answered.
  */
-export async function listFindings(db: Kysely<DB>, filter: FindingFilter = {}, limit = 200) {
+export async function listFindings(
+  db: Kysely<DB>,
+  filter: FindingFilter = {},
+  limit = 200,
+): Promise<Finding[]> {
   let query = db
     .selectFrom('findings as f')
     .innerJoin('orgs as o', 'o.id', 'f.org_id')

@@ -1,3 +1,4 @@
+import type { CosignedCheckpoint, LogHealth } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { listAlarms, withCosignatures } from '../ledger/read.js';
@@ -11,7 +12,7 @@ export async function logHealth(
   db: Kysely<DB>,
   configured: { name: string; url: string }[],
   now: Date,
-) {
+): Promise<LogHealth> {
   const [state, states, latestCosigned, alarms] = await Promise.all([
     db
       .selectFrom('ledger_state')
@@ -73,7 +74,7 @@ export async function logHealth(
  * cosignature lines (what a client verifies), and when each witness cosigned it; null while
  * no witness has cosigned anything.
  */
-export async function latestCosignedCheckpoint(db: Kysely<DB>) {
+export async function latestCosignedCheckpoint(db: Kysely<DB>): Promise<CosignedCheckpoint | null> {
   const top = await db
     .selectFrom('ledger_cosignatures')
     .select((eb) => eb.fn.max('tree_size').as('size'))

@@ -1,3 +1,4 @@
+import type { Alarm, AlarmKind, LogEntry } from '@goodtrace/contract';
 import {
   createReceipt,
   encodeBase64,
@@ -10,7 +11,6 @@ import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { consistencyProof, inclusionProof, tileHashAt } from './tile-store.js';
-import type { AlarmKind } from './witness-client.js';
 
 /** Reads of the log for the JSON API: entries, proofs and receipts. */
 
@@ -63,7 +63,12 @@ export async function readEntries(db: Kysely<DB>, from: number, to: number): Pro
   return rows;
 }
 
-function entryView(row: { idx: string; leaf: Uint8Array; queued_at: Date; sequenced_at: Date }) {
+function entryView(row: {
+  idx: string;
+  leaf: Uint8Array;
+  queued_at: Date;
+  sequenced_at: Date;
+}): LogEntry {
   return {
     index: Number(row.idx),
     event: JSON.parse(new TextDecoder().decode(row.leaf)) as LedgerEvent,
@@ -296,7 +301,7 @@ async function checkpointsWithCosignatures(
 }
 
 /** Fork alarms raised by the witness client (witness-client.ts), newest first. */
-export async function listAlarms(db: Kysely<DB>, limit: number) {
+export async function listAlarms(db: Kysely<DB>, limit: number): Promise<Alarm[]> {
   const rows = await db
     .selectFrom('ledger_alarms')
     .select(['id', 'kind', 'witness', 'tree_size', 'detail', 'created_at'])

@@ -1,3 +1,4 @@
+import type { Org } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB, OrgRole } from '../db/schema.js';
 
@@ -42,7 +43,7 @@ export async function findMembership(
 export type OrgRow = NonNullable<Awaited<ReturnType<typeof findOrg>>>;
 
 /** The API's view of a charity; the rejection reason only for those allowed to see it. */
-export function toOrgView(row: OrgRow, withPrivate: boolean) {
+export function toOrgView(row: OrgRow, withPrivate: boolean): Org {
   return {
     id: row.id,
     name: row.name,
@@ -59,5 +60,3 @@ export function toOrgView(row: OrgRow, withPrivate: boolean) {
     ...(withPrivate ? { rejectionReason: row.rejection_reason } : {}),
   };
 }
-
-export type OrgView = ReturnType<typeof toOrgView>;

@@ -1,3 +1,4 @@
+import type { BudgetLineInput, CreateProjectBody } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -6,31 +7,11 @@ import {
   projectBudgetChangedEvent,
   projectPublishedEvent,
 } from '../ledger/events.js';
-import type { Cause } from '../orgs/causes.js';
 import { CURRENCY, checkAmount, checkCurrency, FUND_SHARDS, fen } from './money.js';
 import { logProjectEvents } from './project-log.js';
 
-export interface BudgetLineInput {
-  /** An existing line's id when editing; absent for a new line. */
-  id?: string;
-  label: string;
-  amount: number;
-}
-
-export interface ProjectInput {
-  title: string;
-  summary: string;
-  story: string;
-  cause: Cause;
-  city: string;
-  region: string;
-  beneficiaryDescription: string;
-  goal: { amount: number; currency: string };
-  budget: BudgetLineInput[];
-  startDate: string;
-  endDate: string;
-  coverSha256?: string | null;
-}
+/** A project as a charity drafts it (the contract's request body; amounts in fen). */
+export type ProjectInput = CreateProjectBody;
 
 function checkProject(input: Partial<ProjectInput>) {
   if (input.goal) {

@@ -1,3 +1,4 @@
+import type { Page, ProjectDetail, ProjectSort, ProjectSummary } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { fen } from './money.js';
@@ -60,7 +61,7 @@ type SummaryRow = Awaited<
   ReturnType<ReturnType<typeof projectSummaryQuery>['executeTakeFirstOrThrow']>
 >;
 
-export function toProjectSummary(row: SummaryRow) {
+export function toProjectSummary(row: SummaryRow): ProjectSummary {
   const raised = fen(row.raised) - fen(row.refunded);
   return {
     id: row.id,
@@ -85,8 +86,6 @@ export function toProjectSummary(row: SummaryRow) {
   };
 }
 
-export type ProjectSort = 'newest' | 'most_funded' | 'closing_soon';
-
 export interface ProjectSearch {
   q?: string;
   cause?: string;
@@ -99,7 +98,10 @@ export interface ProjectSearch {
 }
 
 /** Published projects for donors, filtered and sorted; closing-soon shows only open ones. */
-export async function searchProjects(db: Kysely<DB>, s: ProjectSearch) {
+export async function searchProjects(
+  db: Kysely<DB>,
+  s: ProjectSearch,
+): Promise<Page<ProjectSummary>> {
   let query = projectSummaryQuery(db).where('projects.status', '=', 'published');
   if (s.q) {
     const like = `%${s.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -143,7 +145,7 @@ export async function searchProjects(db: Kysely<DB>, s: ProjectSearch) {
   };
 }
 
-export async function listOrgProjects(db: Kysely<DB>, orgId: string) {
+export async function listOrgProjects(db: Kysely<DB>, orgId: string): Promise<ProjectSummary[]> {
   const rows = await projectSummaryQuery(db)
     .where('projects.org_id', '=', orgId)
     .orderBy('projects.created_at', 'desc')
@@ -151,11 +153,25 @@ export async function listOrgProjects(db: Kysely<DB>, orgId: string) {
   return rows.map(toProjectSummary);
 }
 
+/** Whether a project is open to the public: published, or closed after it was. */
+export async function isPublished(db: Kysely<DB>, projectId: string): Promise<boolean> {
+  const p = await db
+    .selectFrom('projects')
+    .select('status')
+    .where('id', '=', projectId)
+    .executeTakeFirst();
+  return p !== undefined && p.status !== 'draft';
+}
+
 /**
  * A project with everything its page shows: budget with spending per line, the money flow
  * (raised → allocated → spent → confirmed, unspent) and its events on the log.
  */
-export async function getProject(db: Kysely<DB>, projectId: string, now: Date) {
+export async function getProject(
+  db: Kysely<DB>,
+  projectId: string,
+  now: Date,
+): Promise<ProjectDetail | undefined> {
   const row = await projectSummaryQuery(db)
     .select(['projects.story', 'projects.beneficiary_description', 'projects.created_at'])
     .where('projects.id', '=', projectId)

@@ -1,3 +1,4 @@
+import type { Disbursement } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { fen } from '../projects/money.js';
@@ -15,7 +16,7 @@ export async function listDisbursements(
   projectId: string,
   now: Date,
   ids?: string[],
-) {
+): Promise<Disbursement[]> {
   let query = db
     .selectFrom('disbursements as d')
     .innerJoin('project_budget_lines as l', 'l.id', 'd.budget_line_id')

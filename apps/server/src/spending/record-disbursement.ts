@@ -1,6 +1,7 @@
 import { type Allocation, allocateFifo } from '@goodtrace/books';
+import type { RecordDisbursementBody } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
-import type { DB, EvidenceKind } from '../db/schema.js';
+import type { DB } from '../db/schema.js';
 import { hashToken } from '../donations/donor-secret.js';
 import { debitShards, lockAllShards } from '../donations/funds.js';
 import { AppError } from '../errors.js';
@@ -9,16 +10,8 @@ import { checkAmount, checkCurrency, fen } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
 import { newAckCode } from './ack-code.js';
 
-export interface DisbursementInput {
-  amount: number;
-  currency: string;
-  budgetLineId: string;
-  beneficiaryId: string;
-  purpose: string;
-  /** The day the money was paid, YYYY-MM-DD. */
-  date: string;
-  evidence: { sha256: string; kind: EvidenceKind }[];
-}
+/** A disbursement as the charity records it (the contract's request body). */
+export type DisbursementInput = RecordDisbursementBody;
 
 /** Donations are read from the FIFO queue this many at a time. */
 const QUEUE_PAGE = 1000;

@@ -49,7 +49,17 @@ export async function startTestApp(
     RATE_LIMIT_DONATIONS_PER_IP: '1000000',
     ...opts.env,
   });
-  const app = await buildApp(config, { database, ...(opts.clock ? { clock: opts.clock } : {}) });
+  // Every answer is checked against its declared schema: a field the schema lacks would be
+  // dropped by the serialiser without a sound. A mismatch fails its request (500) and the file.
+  const mismatches: string[] = [];
+  const app = await buildApp(config, {
+    database,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    checkResponses: (mismatch) => {
+      mismatches.push(mismatch);
+      console.error(mismatch);
+    },
+  });
   return {
     app,
     database,
@@ -57,6 +67,11 @@ export async function startTestApp(
       await app.close();
       if (!opts.database) await database.close();
       rmSync(filesDir, { recursive: true, force: true });
+      if (mismatches.length > 0) {
+        throw new Error(
+          `${mismatches.length} response(s) did not match their schema:\n${mismatches.join('\n')}`,
+        );
+      }
     },
   };
 }
