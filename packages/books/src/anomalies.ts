@@ -8,7 +8,8 @@ import type { Books, DisbursementBooks, ProjectBooks } from './replay.js';
 
 // The codes and the shape of an anomaly are the contract's: the console's API answers them
 // and the audit tool reports them.
-export { ANOMALY_CODES, type Anomaly, type AnomalyCode } from '@goodtrace/contract';
+export type { Anomaly } from '@goodtrace/contract';
+export { ANOMALY_CODES, type AnomalyCode } from '@goodtrace/contract/lists';
 
 const DAY = 86_400_000;
 

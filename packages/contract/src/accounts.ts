@@ -1,10 +1,8 @@
 import { type Static, Type } from 'typebox';
+import { PASSWORD_MAX_LENGTH } from './lists.js';
 import { Email, Nullable, Text, Uuid } from './values.js';
 
 /** Accounts: sign up, sign in, sign out, the current session (apps/server/src/accounts/). */
-
-/** The longest password accepted (the shortest is the server's rule, with its own code). */
-export const PASSWORD_MAX_LENGTH = 200;
 
 export const PlatformRole = Type.Union([Type.Literal('admin'), Type.Literal('auditor')]);
 export type PlatformRole = Static<typeof PlatformRole>;

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { ANOMALY_CODES, FINDING_BODY_MAX, FINDING_TITLE_MAX, severities } from './lists.js';
 import { Alarm } from './log.js';
 import { ProjectStatus } from './projects.js';
 import { BeneficiaryKind } from './spending.js';
@@ -34,19 +35,8 @@ export const LogHealth = Type.Object({
 });
 export type LogHealth = Static<typeof LogHealth>;
 
-/** Every anomaly code, in the order reports list them (packages/books finds them). */
-export const ANOMALY_CODES = [
-  /** No funds.acknowledged 30 days after the disbursement. */
-  'unconfirmed_disbursement',
-  'budget_line_overrun',
-  'large_disbursement',
-  'round_disbursement',
-  'idle_money',
-  /** An evidence file whose bytes do not hash to the SHA-256 on the log; only the audit tool, which downloads the files, finds these. */
-  'evidence_mismatch',
-] as const;
-export type AnomalyCode = (typeof ANOMALY_CODES)[number];
 export const AnomalyCode = Type.Enum(ANOMALY_CODES);
+export type AnomalyCode = Static<typeof AnomalyCode>;
 
 /** A fact in the books that breaks no rule of the log but that an auditor should look at. */
 export const Anomaly = Type.Object({
@@ -143,10 +133,6 @@ export const CharityBooks = Type.Object({
 });
 export type CharityBooks = Static<typeof CharityBooks>;
 
-export const FINDING_TITLE_MAX = 200;
-export const FINDING_BODY_MAX = 5000;
-
-export const severities = ['low', 'medium', 'high'] as const;
 export const Severity = Type.Enum(severities);
 export type Severity = Static<typeof Severity>;
 

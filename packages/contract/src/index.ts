@@ -12,6 +12,16 @@ export * from './errors.js';
 export * from './events.js';
 export * from './files.js';
 export * from './health.js';
+// The lists' values; their types are the schemas' (Cause, AnomalyCode, Severity, AlarmKind).
+export {
+  ALARM_KINDS,
+  ANOMALY_CODES,
+  causes,
+  FINDING_BODY_MAX,
+  FINDING_TITLE_MAX,
+  PASSWORD_MAX_LENGTH,
+  severities,
+} from './lists.js';
 export * from './log.js';
 export * from './orgs.js';
 export * from './projects.js';

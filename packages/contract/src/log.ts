@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { ALARM_KINDS } from './lists.js';
 import { Nullable, Timestamp } from './values.js';
 
 /** The log's JSON conveniences under /api/log (apps/server/src/ledger/routes.ts). */
@@ -115,31 +116,12 @@ export const LogInfo = Type.Object({
 });
 export type LogInfo = Static<typeof LogInfo>;
 
-/**
- * What a fork alarm says a witness did (GET /api/log/alarms; the server's witness client
- * raises them):
- * - witness_ahead: it has cosigned a size beyond any checkpoint this log signed;
- * - proof_rejected: it refused (422) a consistency proof built from our own tree, from the
- *   size it holds;
- * - root_mismatch: it holds a checkpoint of our size with another root (409 on equal sizes);
- * - invalid_cosignature: it answered with a cosignature by its key that does not verify over
- *   our checkpoint;
- * - witness_refused_fork: it refused a checkpoint the log's key signed that is not in this
- *   log's own record (a Goodtrace witness's GET /alarms): someone holding the key showed it
- *   another history.
- */
-export const ALARM_KINDS = [
-  'witness_ahead',
-  'proof_rejected',
-  'root_mismatch',
-  'invalid_cosignature',
-  'witness_refused_fork',
-] as const;
-export type AlarmKind = (typeof ALARM_KINDS)[number];
+export const AlarmKind = Type.Enum(ALARM_KINDS);
+export type AlarmKind = Static<typeof AlarmKind>;
 
 export const Alarm = Type.Object({
   id: Type.String(),
-  kind: Type.Enum(ALARM_KINDS),
+  kind: AlarmKind,
   witness: Type.String(),
   treeSize: Size,
   detail: Type.String(),

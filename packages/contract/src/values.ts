@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { causes } from './causes.js';
+import { causes } from './lists.js';
 
 /** Shared value schemas: what every context's requests and answers are made of. */
 
@@ -29,9 +29,8 @@ export type Money = Static<typeof Money>;
 
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 
-export { causes } from './causes.js';
 export const Cause = Type.Enum(causes);
-export type Cause = (typeof causes)[number];
+export type Cause = Static<typeof Cause>;
 
 /** Text that must not be blank once trimmed, with a length cap. */
 export function Text(maxLength: number, minLength = 1) {
