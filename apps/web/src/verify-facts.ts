@@ -1,3 +1,4 @@
+import type { DonationTrace } from '@goodtrace/contract';
 import {
   isLedgerError,
   type LedgerErrorCode,
@@ -9,7 +10,6 @@ import {
   verifyCheckpoint,
   verifyReceipt,
 } from '@goodtrace/ledger';
-import type { DonationTrace } from './types';
 
 /**
  * What the donor's page checks in the browser before it marks a fact "verified": each fact

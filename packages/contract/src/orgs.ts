@@ -18,7 +18,7 @@ export const Org = Type.Object({
   name: Type.String(),
   registrationNumber: Type.String(),
   city: Type.String(),
-  cause: Type.String(),
+  cause: Cause,
   contactEmail: Type.String(),
   contactPhone: Nullable(Type.String()),
   website: Nullable(Type.String()),

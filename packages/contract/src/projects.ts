@@ -37,7 +37,7 @@ export const ProjectSummary = Type.Object({
   orgName: Type.String(),
   title: Type.String(),
   summary: Type.String(),
-  cause: Type.String(),
+  cause: Cause,
   city: Type.String(),
   region: Type.String(),
   goal: Money,

@@ -1,4 +1,4 @@
-import type { Page, ProjectDetail, ProjectSort, ProjectSummary } from '@goodtrace/contract';
+import type { Cause, Page, ProjectDetail, ProjectSort, ProjectSummary } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { fen } from './money.js';
@@ -88,7 +88,7 @@ export function toProjectSummary(row: SummaryRow): ProjectSummary {
 
 export interface ProjectSearch {
   q?: string;
-  cause?: string;
+  cause?: Cause;
   city?: string;
   orgId?: string;
   sort: ProjectSort;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Cause } from '@goodtrace/contract';
 import { generateSignerKey } from '@goodtrace/ledger';
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../src/app.js';
@@ -151,7 +152,7 @@ export function sampleOrg(n: number | string, overrides: Record<string, unknown>
     name: `Charity ${n}`,
     registrationNumber: `REG-${tag}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase(),
     city: 'Chengdu',
-    cause: 'education',
+    cause: 'education' as Cause,
     contactEmail: `contact-${tag}@example.org`,
     description: 'Books and teachers for village schools.',
     ...overrides,

@@ -1,3 +1,4 @@
+import type { AckDetails } from '@goodtrace/contract';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError, get, post } from '../api';
@@ -7,7 +8,6 @@ import { type MessageKey, useDocumentTitle, useI18n } from '../i18n';
 import { useLoad } from '../use-load';
 import { formatFen } from './charity-projects/money';
 import { useMoneyErrors } from './charity-projects/shared';
-import type { Acknowledgement } from './charity-projects/types';
 import { FilePicker, IMAGE_TYPES, useUploads } from './charity-projects/uploads';
 
 /** Accepts a code as people type it: any case, spaces or dashes anywhere, or the whole link. */
@@ -68,7 +68,7 @@ export function AckCodeEntryPage() {
   );
 }
 
-function Details({ ack }: { ack: Acknowledgement }) {
+function Details({ ack }: { ack: AckDetails }) {
   const { t, formatDate } = useI18n();
   return (
     <dl className="details ack-details">
@@ -97,7 +97,7 @@ function Confirm({
   onDone,
 }: {
   code: string;
-  ack: Acknowledgement;
+  ack: AckDetails;
   onDone(mine: boolean): void;
 }) {
   const { t } = useI18n();
@@ -170,7 +170,7 @@ export function AckPage() {
   const { t, formatDate } = useI18n();
   useDocumentTitle(t('ack.title'));
   const [load, reload] = useLoad(
-    () => get<Acknowledgement>(`/acknowledgements/${encodeURIComponent(code)}`),
+    () => get<AckDetails>(`/acknowledgements/${encodeURIComponent(code)}`),
     code,
   );
   const [confirmed, setConfirmed] = useState(false);

@@ -1,3 +1,4 @@
+import type { Org, OrgStatus, Page } from '@goodtrace/contract';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { get, post, query } from '../api';
@@ -7,7 +8,6 @@ import { LoadFailed, Loading } from '../components/load-state';
 import { Pagination } from '../components/pagination';
 import { useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
-import type { Org, OrgStatus, Page } from '../types';
 import { useLoad } from '../use-load';
 import { text } from '../validation';
 import { NotFoundPage } from './not-found-page';

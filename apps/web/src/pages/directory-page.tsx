@@ -1,13 +1,13 @@
+import type { Org, Page } from '@goodtrace/contract';
+import { causes } from '@goodtrace/contract/lists';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { get, query } from '../api';
-import { causes } from '../causes';
 import { SelectField, TextField } from '../components/fields';
 import { LoadFailed, Loading } from '../components/load-state';
 import { OrgCard } from '../components/org-card';
 import { Pagination } from '../components/pagination';
 import { useDocumentTitle, useI18n } from '../i18n';
-import type { Org, Page } from '../types';
 import { useLoad } from '../use-load';
 
 const pageSize = 12;

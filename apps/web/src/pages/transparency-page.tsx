@@ -1,3 +1,4 @@
+import type { CosignedCheckpoint, LogEvent, LogInfo } from '@goodtrace/contract';
 import { encodeBase64, entryBundleForIndex, tileForNode, tilePath } from '@goodtrace/ledger';
 import { type ReactNode, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -18,9 +19,7 @@ import {
   type WitnessCheck,
   writeSeen,
 } from '../transparency';
-import type { LogEvent, LogInfo } from '../types';
 import { useLoad } from '../use-load';
-import type { CosignedCheckpoint } from './audit/types';
 
 interface Verified {
   info: LogInfo;

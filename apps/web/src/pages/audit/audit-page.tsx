@@ -1,3 +1,14 @@
+import type {
+  AnomalyCode,
+  AnomalyList,
+  CharityBooks,
+  Finding,
+  LogHealth,
+  Org,
+  Page,
+  Severity,
+} from '@goodtrace/contract';
+import { ANOMALY_CODES, severities } from '@goodtrace/contract/lists';
 import { type FormEvent, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { get, post, query } from '../../api';
@@ -5,22 +16,11 @@ import { FormError, Notice, SelectField, TextArea, TextField } from '../../compo
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import { isStaff, useSession } from '../../session';
-import type { Org, Page } from '../../types';
 import { type Load, useLoad } from '../../use-load';
 import { text } from '../../validation';
 import { NotFoundPage } from '../not-found-page';
 import { useMoney } from '../projects/bits';
 import { BODY_MAX, FindingCard, TITLE_MAX } from './findings';
-import {
-  ANOMALY_CODES,
-  type AnomalyCode,
-  type AnomalyList,
-  type CharityBooks,
-  type Finding,
-  type LogHealth,
-  type Severity,
-  severities,
-} from './types';
 import './audit.css';
 
 /** Seconds as "3 min" / "2 h" / "5 d". */

@@ -1,13 +1,12 @@
+import type { Beneficiary, BeneficiaryKind, Org } from '@goodtrace/contract';
 import { type FormEvent, useState } from 'react';
 import { get, post } from '../../api';
 import { FormError, Notice, SelectField, TextField } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { type FieldError, text } from '../../validation';
 import { Breadcrumb, MemberOrg, useMoneyErrors } from './shared';
-import type { Beneficiary, BeneficiaryKind } from './types';
 
 export const beneficiaryKinds: BeneficiaryKind[] = ['school', 'person', 'supplier'];
 

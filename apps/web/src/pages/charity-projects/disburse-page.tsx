@@ -1,10 +1,10 @@
+import type { Beneficiary, Org, ProjectDetail, RecordedDisbursement } from '@goodtrace/contract';
 import { type FormEvent, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { get, post } from '../../api';
 import { FormError, SelectField, TextArea } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import type { FieldError } from '../../validation';
 import { BeneficiaryForm } from './beneficiaries-page';
@@ -20,7 +20,6 @@ import {
   YuanField,
   yuanErrorKey,
 } from './shared';
-import type { Beneficiary, ProjectDetail, RecordedDisbursement } from './types';
 import { DOCUMENT_TYPES, FilePicker, useUploads } from './uploads';
 
 type Field = 'amount' | 'budgetLineId' | 'beneficiaryId' | 'purpose' | 'date' | 'evidence';

@@ -1,11 +1,11 @@
+import type { Org, ProjectDetail, CreateProjectBody as ProjectInput } from '@goodtrace/contract';
+import { causes } from '@goodtrace/contract/lists';
 import { type FormEvent, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router-dom';
 import { get, patch, post } from '../../api';
-import { causes } from '../../causes';
 import { FormError, Notice, SelectField, TextArea, TextField } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import type { FieldError } from '../../validation';
 import { fenToYuanInput, formatFen, parseYuan } from './money';
@@ -19,7 +19,6 @@ import {
   YuanField,
   yuanErrorKey,
 } from './shared';
-import type { ProjectDetail, ProjectInput } from './types';
 import { FilePicker, IMAGE_TYPES, useUploads } from './uploads';
 
 interface Row {
@@ -105,7 +104,8 @@ function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
     else if (value.length < min) found[field] = msg('validation.minLength', { min });
     else if (value.length > max) found[field] = msg('validation.maxLength', { max });
   }
-  if (!v.cause) found.cause = msg('validation.required');
+  const cause = causes.find((c) => c === v.cause);
+  if (!cause) found.cause = msg('validation.required');
   const goal = parseYuan(v.goal);
   if (!goal.ok) found.goal = msg(yuanErrorKey[goal.reason]);
   if (!v.startDate) found.startDate = msg('validation.required');
@@ -125,14 +125,14 @@ function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
     if (!amount.ok) found[`${row.key}.amount`] = msg(yuanErrorKey[amount.reason]);
     else budget.push({ ...(row.id ? { id: row.id } : {}), label, amount: amount.fen });
   }
-  if (Object.keys(found).length > 0 || !goal.ok) return { errors: found };
+  if (Object.keys(found).length > 0 || !goal.ok || !cause) return { errors: found };
   return {
     errors: found,
     input: {
       title: v.title.trim(),
       summary: v.summary.trim(),
       story: v.story.trim(),
-      cause: v.cause,
+      cause,
       city: v.city.trim(),
       region: v.region.trim(),
       beneficiaryDescription: v.beneficiaryDescription.trim(),
@@ -171,7 +171,10 @@ function changes(before: ProjectInput, after: ProjectInput): Partial<ProjectInpu
     'startDate',
     'endDate',
   ] as const;
-  for (const k of keys) if (before[k] !== after[k]) out[k] = after[k];
+  const take = <K extends keyof ProjectInput>(k: K) => {
+    out[k] = after[k];
+  };
+  for (const k of keys) if (before[k] !== after[k]) take(k);
   if (before.goal.amount !== after.goal.amount) out.goal = after.goal;
   if (!sameBudget(before.budget, after.budget)) out.budget = after.budget;
   return out;

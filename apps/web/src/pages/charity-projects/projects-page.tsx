@@ -1,14 +1,13 @@
+import type { Org, ProjectSummary } from '@goodtrace/contract';
 import { Link, useLocation } from 'react-router-dom';
 import { get } from '../../api';
 import { CauseTag } from '../../components/badges';
 import { Notice } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { formatFen } from './money';
 import { Breadcrumb, MemberOrg, ProjectStatusBadge } from './shared';
-import type { ProjectSummary } from './types';
 
 const csvTables = ['donations', 'disbursements', 'allocations', 'balances'] as const;
 

@@ -1,13 +1,12 @@
+import type { Org, ProjectStatus } from '@goodtrace/contract';
 import { type ReactNode, useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { NotFoundPage } from '../not-found-page';
 import type { YuanError } from './money';
-import type { ProjectStatus } from './types';
 import './charity-projects.css';
 
 /**

@@ -1,8 +1,8 @@
+import type { EvidenceKind } from '@goodtrace/contract';
 import { type ChangeEvent, useCallback, useId, useRef, useState } from 'react';
 import { upload } from '../../api';
 import { type MessageKey, useI18n } from '../../i18n';
 import { useMoneyErrors } from './shared';
-import type { EvidenceKind } from './types';
 
 /** The server's limit (apps/server/src/files/file-store.ts). */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;

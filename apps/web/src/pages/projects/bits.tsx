@@ -1,7 +1,7 @@
+import type { EvidenceFile, ProjectFlow } from '@goodtrace/contract';
 import { type ReactNode, useMemo } from 'react';
 import { useI18n } from '../../i18n';
 import { formatFen, percentOf } from '../../money';
-import type { EvidenceFile, ProjectFlow } from '../../types';
 import './projects.css';
 
 /** Small pieces the donor-side pages share: amounts, dates, progress, the money flow. */

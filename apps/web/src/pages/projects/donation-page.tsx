@@ -1,9 +1,9 @@
+import type { DonationTrace } from '@goodtrace/contract';
 import { useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError, get, query } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { DonationTrace } from '../../types';
 import { useLoad } from '../../use-load';
 import { failAll, type TraceFacts, verifyTrace } from '../../verify-facts';
 import { NotFoundPage } from '../not-found-page';

@@ -1,8 +1,8 @@
+import type { LogInfo } from '@goodtrace/contract';
 import { parseVerifierKey } from '@goodtrace/ledger';
 import type { ReactNode } from 'react';
 import { get, getText } from '../../api';
 import { useI18n } from '../../i18n';
-import type { LogInfo } from '../../types';
 import { type Check, type FactResult, type Trust, trustFrom } from '../../verify-facts';
 import { useMoney } from './bits';
 

@@ -1,8 +1,8 @@
+import type { Disbursement, Page, ProjectDetail, PublicDonation } from '@goodtrace/contract';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get, query } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { Disbursement, Page, ProjectDetail, PublicDonation } from '../../types';
 import { useLoad } from '../../use-load';
 import { NotFoundPage } from '../not-found-page';
 import {

@@ -1,12 +1,12 @@
+import type { Page, ProjectSummary } from '@goodtrace/contract';
+import { causes } from '@goodtrace/contract/lists';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { get, query } from '../../api';
-import { causes } from '../../causes';
 import { SelectField, TextField } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { Pagination } from '../../components/pagination';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { Page, ProjectSummary } from '../../types';
 import { useLoad } from '../../use-load';
 import { GoalProgress, useDates, useMoney } from './bits';
 

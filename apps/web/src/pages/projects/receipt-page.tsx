@@ -1,9 +1,9 @@
+import type { ProjectSummary } from '@goodtrace/contract';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { ProjectSummary } from '../../types';
 import { useLoad } from '../../use-load';
 import { type FactResult, verifyDonationReceipt } from '../../verify-facts';
 import { ReceiptFiles, useDates, useMoney } from './bits';
