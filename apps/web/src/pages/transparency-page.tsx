@@ -1,4 +1,11 @@
-import type { CosignedCheckpoint, LogEvent, LogInfo } from '@goodtrace/contract';
+import type {
+  CosignedCheckpoint,
+  EventData,
+  EventType,
+  LogEvent,
+  LogInfo,
+  Unchecked,
+} from '@goodtrace/contract';
 import { encodeBase64, entryBundleForIndex, tileForNode, tilePath } from '@goodtrace/ledger';
 import { type ReactNode, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -301,9 +308,10 @@ function str(value: unknown): string | null {
 }
 
 function EntrySummary({ event }: { event: LogEvent }) {
-  if (event.type === 'org.verified') {
-    const name = str(event.data.name);
-    const orgId = str(event.data.orgId);
+  if (event.type === ('org.verified' satisfies EventType)) {
+    const data = event.data as Unchecked<EventData<'org.verified'>>;
+    const name = str(data.name);
+    const orgId = str(data.orgId);
     if (name && orgId) return <Link to={`/charities/${encodeURIComponent(orgId)}`}>{name}</Link>;
     if (name) return <span>{name}</span>;
   }

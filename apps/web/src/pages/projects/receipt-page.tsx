@@ -1,4 +1,4 @@
-import type { ProjectSummary } from '@goodtrace/contract';
+import type { EventData, ProjectSummary, Unchecked } from '@goodtrace/contract';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get } from '../../api';
@@ -47,9 +47,9 @@ function shownOf(receipt: unknown): Shown {
     string,
     unknown
   >;
-  const d = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<
-    string,
-    unknown
+  // A donation.received as the contract names its members; nothing here trusts their types.
+  const d = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Unchecked<
+    EventData<'donation.received'>
   >;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
