@@ -16,10 +16,11 @@ import {
 } from '@goodtrace/contract';
 import { requireUser } from '../http/auth.js';
 import { errorResponses } from '../http/schemas.js';
+import { latestCosignedCheckpoint } from '../ledger/read.js';
 import { anomalyList, charityBooks } from './console-data.js';
 import { answerFinding, closeFinding, fileFinding, listFindings } from './findings.js';
 import { LogBooks } from './log-books.js';
-import { latestCosignedCheckpoint, logHealth } from './log-health.js';
+import { logHealth } from './log-health.js';
 
 /**
  * The auditor's console (docs/ledger.md "The auditor's console"): the log's health, the

@@ -28,6 +28,7 @@ import {
   listEntries,
   readEntries,
 } from './read.js';
+import { readTiles } from './tile-store.js';
 
 const immutable = 'public, max-age=31536000, immutable';
 
@@ -99,13 +100,9 @@ export const tlogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const rows = await readEntries(app.db, first, first + tile.width);
         if (rows.length === tile.width) body = encodeEntryBundle(rows.map((r) => r.leaf));
       } else {
-        const row = await app.db
-          .selectFrom('ledger_tiles')
-          .select('data')
-          .where('level', '=', tile.level)
-          .where('idx', '=', String(tile.index))
-          .executeTakeFirst();
-        if (row && row.data.length >= tile.width * 32) body = row.data.subarray(0, tile.width * 32);
+        const stored = (await readTiles(app.db, [tile])).get(`${tile.level}/${tile.index}`);
+        if (stored && stored.data.length >= tile.width * 32)
+          body = stored.data.subarray(0, tile.width * 32);
       }
       if (!body)
         return reply.status(404).send(errorBody('not_found', `${path} does not exist (yet).`));

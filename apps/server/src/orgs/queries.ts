@@ -26,6 +26,14 @@ export async function findOrg(db: Kysely<DB>, orgId: string) {
     .executeTakeFirst();
 }
 
+/** Charities' names by id, for views that name them. */
+export async function orgNames(db: Kysely<DB>, ids: string[]): Promise<Map<string, string>> {
+  const rows = ids.length
+    ? await db.selectFrom('orgs').select(['id', 'name']).where('id', 'in', ids).execute()
+    : [];
+  return new Map(rows.map((o) => [o.id, o.name]));
+}
+
 export async function findMembership(
   db: Kysely<DB>,
   orgId: string,

@@ -19,6 +19,16 @@ export async function createBeneficiary(db: Kysely<DB>, orgId: string, input: Be
   return toBeneficiaryView(row);
 }
 
+/** One of the charity's payees, as a disbursement names it. */
+export async function findBeneficiary(db: Kysely<DB>, orgId: string, beneficiaryId: string) {
+  return db
+    .selectFrom('beneficiaries')
+    .select(['id', 'name', 'kind', 'region'])
+    .where('id', '=', beneficiaryId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
 export async function listBeneficiaries(db: Kysely<DB>, orgId: string) {
   const rows = await db
     .selectFrom('beneficiaries')

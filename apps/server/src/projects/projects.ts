@@ -7,6 +7,8 @@ import {
   projectBudgetChangedEvent,
   projectPublishedEvent,
 } from '../ledger/events.js';
+import { findOrg } from '../orgs/queries.js';
+import { budgetLinesSpentFrom } from '../spending/queries.js';
 import { CURRENCY, checkAmount, checkCurrency, FUND_SHARDS, fen } from './money.js';
 import { logProjectEvents } from './project-log.js';
 
@@ -151,13 +153,7 @@ async function replaceBudget(tx: Kysely<DB>, projectId: string, budget: BudgetLi
   }
   const dropped = [...known].filter((id) => !kept.has(id));
   if (dropped.length === 0) return;
-  const used = await tx
-    .selectFrom('disbursements')
-    .select('budget_line_id')
-    .distinct()
-    .where('budget_line_id', 'in', dropped)
-    .execute();
-  const usedIds = used.map((u) => u.budget_line_id);
+  const usedIds = await budgetLinesSpentFrom(tx, dropped);
   if (usedIds.length) {
     await tx
       .updateTable('project_budget_lines')
@@ -232,11 +228,7 @@ export async function updateProject(
 /** Publishing makes a project public and open for donations, and puts it on the log. */
 export async function publishProject(db: Kysely<DB>, orgId: string, projectId: string, now: Date) {
   return db.transaction().execute(async (tx) => {
-    const org = await tx
-      .selectFrom('orgs')
-      .select('status')
-      .where('id', '=', orgId)
-      .executeTakeFirst();
+    const org = await findOrg(tx, orgId);
     if (org?.status !== 'verified') throw new AppError('org_not_verified');
     const project = await lockProject(tx, orgId, projectId);
     if (project.status !== 'draft')

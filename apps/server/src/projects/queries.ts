@@ -1,10 +1,8 @@
 import type { Cause, Page, ProjectDetail, ProjectSort, ProjectSummary } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { overdueDisbursements, spentByBudgetLine } from '../spending/queries.js';
 import { fen } from './money.js';
-
-/** Disbursements the beneficiary has not confirmed after this long are flagged publicly. */
-export const ACK_OVERDUE_DAYS = 30;
 
 const fundsTotals = (db: Kysely<DB>) =>
   db
@@ -153,6 +151,48 @@ export async function listOrgProjects(db: Kysely<DB>, orgId: string): Promise<Pr
   return rows.map(toProjectSummary);
 }
 
+/** A charity's project, if it is this charity's. */
+export async function findOrgProject(db: Kysely<DB>, orgId: string, projectId: string) {
+  return db
+    .selectFrom('projects')
+    .select(['id', 'status', 'currency'])
+    .where('id', '=', projectId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
+/** A budget line of the project that is still in its budget. */
+export async function findActiveBudgetLine(db: Kysely<DB>, projectId: string, lineId: string) {
+  return db
+    .selectFrom('project_budget_lines')
+    .select(['id', 'label'])
+    .where('id', '=', lineId)
+    .where('project_id', '=', projectId)
+    .where('removed', '=', false)
+    .executeTakeFirst();
+}
+
+/** Adds a disbursement's amount to what the project has spent (call in its transaction). */
+export async function addSpent(tx: Kysely<DB>, projectId: string, amount: number) {
+  await tx
+    .updateTable('projects')
+    .set((eb) => ({ disbursed: eb('disbursed', '+', String(amount)) }))
+    .where('id', '=', projectId)
+    .execute();
+}
+
+/** Titles (and statuses) of projects by id, for views that name them. */
+export async function projectTitles(db: Kysely<DB>, ids: string[]) {
+  const rows = ids.length
+    ? await db
+        .selectFrom('projects')
+        .select(['id', 'title', 'status'])
+        .where('id', 'in', ids)
+        .execute()
+    : [];
+  return new Map(rows.map((p) => [p.id, p]));
+}
+
 /** Whether a project is open to the public: published, or closed after it was. */
 export async function isPublished(db: Kysely<DB>, projectId: string): Promise<boolean> {
   const p = await db
@@ -177,31 +217,15 @@ export async function getProject(
     .where('projects.id', '=', projectId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const [lines, overdue, events] = await Promise.all([
+  const [lines, spent, overdue, events] = await Promise.all([
     db
-      .selectFrom('project_budget_lines as l')
-      .leftJoin('disbursements as d', 'd.budget_line_id', 'l.id')
-      .select((eb) => [
-        'l.id',
-        'l.label',
-        'l.amount',
-        'l.removed',
-        eb.fn.coalesce(eb.fn.sum<string>('d.amount'), sql<string>`0`).as('spent'),
-      ])
-      .where('l.project_id', '=', projectId)
-      .groupBy(['l.id', 'l.label', 'l.amount', 'l.removed', 'l.position'])
-      .orderBy('l.position')
-      .execute(),
-    db
-      .selectFrom('disbursements')
-      .select((eb) => [
-        eb.fn.countAll<string>().as('n'),
-        eb.fn.coalesce(eb.fn.sum<string>('amount'), sql<string>`0`).as('amount'),
-      ])
+      .selectFrom('project_budget_lines')
+      .select(['id', 'label', 'amount', 'removed'])
       .where('project_id', '=', projectId)
-      .where('acknowledged_at', 'is', null)
-      .where('created_at', '<', new Date(now.getTime() - ACK_OVERDUE_DAYS * 86_400_000))
-      .executeTakeFirstOrThrow(),
+      .orderBy('position')
+      .execute(),
+    spentByBudgetLine(db, projectId),
+    overdueDisbursements(db, projectId, now),
     db
       .selectFrom('project_events as pe')
       .select([
@@ -224,7 +248,7 @@ export async function getProject(
       id: l.id,
       label: l.label,
       amount: fen(l.amount),
-      spent: fen(l.spent),
+      spent: spent.get(l.id) ?? 0,
       removed: l.removed,
     })),
     flow: {
@@ -234,7 +258,7 @@ export async function getProject(
       spent: summary.spent,
       confirmed: summary.confirmed,
       unspent: summary.unspent,
-      overdue: { count: Number(overdue.n), amount: fen(overdue.amount) },
+      overdue,
     },
     events: events.map((e) => ({
       type: e.event_type,
