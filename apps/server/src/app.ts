@@ -3,6 +3,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ErrorResponse } from '@goodtrace/contract';
 import { setCryptoProvider } from '@goodtrace/ledger';
 import { nodeCryptoProvider } from '@goodtrace/ledger-node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -23,7 +24,7 @@ import authPlugin from './http/auth.js';
 import { errorShapeOptions, installErrorHandling, rateLimitedBody } from './http/error-handler.js';
 import healthRoutes from './http/health.js';
 import { createMetrics, type Metrics, metricsRoute } from './http/metrics.js';
-import { ErrorResponse } from './http/schemas.js';
+import { checkResponses } from './http/response-check.js';
 import { installTextChecks } from './http/text.js';
 import { validatorCompiler } from './http/validation.js';
 import { serveWeb } from './http/web.js';
@@ -60,6 +61,11 @@ export interface AppDeps {
   clock?: () => Date;
   /** A logger to use instead of building one from config. */
   logger?: FastifyBaseLogger;
+  /**
+   * Tests: check every JSON answer against its route's declared schema (http/response-check.ts)
+   * and call this with what does not match (the request then fails with a 500).
+   */
+  checkResponses?: (mismatch: string) => void;
 }
 
 export type App = FastifyInstance;
@@ -94,6 +100,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
   installTextChecks(app);
+  if (deps.checkResponses) checkResponses(app, deps.checkResponses);
 
   const database =
     deps.database ??

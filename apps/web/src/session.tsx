@@ -1,3 +1,4 @@
+import type { SessionResponse, User } from '@goodtrace/contract';
 import {
   createContext,
   type ReactNode,
@@ -8,7 +9,6 @@ import {
   useState,
 } from 'react';
 import { get, onUnauthenticated, post, setCsrfToken } from './api';
-import type { SessionResponse, User } from './types';
 
 export interface Session {
   /** False until the first GET /api/auth/session has answered. */

@@ -1,3 +1,11 @@
+import type {
+  ConsistencyProof,
+  InclusionProof,
+  LogEntries,
+  LogEntry,
+  LogInfo,
+  LogWitness,
+} from '@goodtrace/contract';
 import {
   decodeBase64,
   encodeBase64,
@@ -12,14 +20,6 @@ import {
   verifyInclusion,
 } from '@goodtrace/ledger';
 import { ApiError, get } from './api';
-import type {
-  ConsistencyProof,
-  InclusionProof,
-  LogEntries,
-  LogEntry,
-  LogInfo,
-  LogWitness,
-} from './types';
 
 /**
  * What the transparency page checks in the visitor's own browser, with @goodtrace/ledger:

@@ -1,5 +1,5 @@
+import type { Cause, RegisterOrgBody } from '@goodtrace/contract';
 import type { MessageKey } from './i18n';
-import type { OrgInput } from './types';
 
 /** A field's problem as a message key, translated where it is shown. */
 export interface FieldError {
@@ -8,6 +8,9 @@ export interface FieldError {
 }
 
 export type FieldErrors<F extends string> = Partial<Record<F, FieldError>>;
+
+/** A charity's form values: every field of the registration present, the cause '' until chosen. */
+export type OrgInput = Omit<Required<RegisterOrgBody>, 'cause'> & { cause: Cause | '' };
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

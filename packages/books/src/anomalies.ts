@@ -3,31 +3,13 @@
 // the audit tool, the auditor's console and the tests apply exactly the same rule
 // (docs/ledger.md, "Auditing the log", lists them).
 
+import type { Anomaly } from '@goodtrace/contract';
 import type { Books, DisbursementBooks, ProjectBooks } from './replay.js';
 
-/** Every anomaly code, in the order reports list them (the console's filter offers these). */
-export const ANOMALY_CODES = [
-  /** No funds.acknowledged 30 days after the disbursement. */
-  'unconfirmed_disbursement',
-  'budget_line_overrun',
-  'large_disbursement',
-  'round_disbursement',
-  'idle_money',
-] as const;
-
-export type AnomalyCode = (typeof ANOMALY_CODES)[number];
-
-export interface Anomaly {
-  code: AnomalyCode;
-  /** Log index of the event concerned, -1 if none. */
-  index: number;
-  projectId: string;
-  orgId: string;
-  disbursementId?: string;
-  /** Fen. */
-  amount?: number;
-  message: string;
-}
+// The codes and the shape of an anomaly are the contract's: the console's API answers them
+// and the audit tool reports them.
+export type { Anomaly } from '@goodtrace/contract';
+export { ANOMALY_CODES, type AnomalyCode } from '@goodtrace/contract/lists';
 
 const DAY = 86_400_000;
 

@@ -1,11 +1,27 @@
+import type {
+  DonationRefunded,
+  DonationRefundedV1,
+  EventData,
+  EventType,
+  Unchecked,
+} from '@goodtrace/contract';
 import { type Allocation, allocateFifo } from './fifo.js';
 import { hasOpened } from './open-days.js';
 
-/** An event as it stands on the log (the canonical JSON, parsed), with its log index. */
+/**
+ * An event as it stands on the log (the canonical JSON, parsed), with its log index. Its data
+ * is not trusted: the replay checks each member it reads against the contract's event types
+ * (@goodtrace/contract events.ts) and reports what does not fit as a violation.
+ */
 export interface LoggedEvent {
   index: number;
   event: { type: string; v: number; at: string; data: Record<string, unknown> };
 }
+
+/** An event's data as the replay holds it before checking: the contract's member names. */
+type Data<T extends EventType> = Unchecked<EventData<T>>;
+/** Either version of a refund's data, every member of both (v1 has `reason`, v2 `owed`). */
+type RefundData = Unchecked<DonationRefundedV1['data'] & DonationRefunded['data']>;
 
 export interface ProjectBooks {
   projectId: string;
@@ -98,14 +114,14 @@ export interface Books {
 
 class Malformed extends Error {}
 
-function str(data: Record<string, unknown>, key: string): string {
-  const v = data[key];
+function str<D extends object>(data: D, key: keyof D & string): string {
+  const v = (data as Record<string, unknown>)[key];
   if (typeof v !== 'string' || v.length === 0) throw new Malformed(`${key} is not a string`);
   return v;
 }
 
-function fen(data: Record<string, unknown>, key: string): number {
-  const v = data[key];
+function fen<D extends object>(data: D, key: keyof D & string): number {
+  const v = (data as Record<string, unknown>)[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
     throw new Malformed(`${key} is not a positive integer amount`);
   }
@@ -113,20 +129,20 @@ function fen(data: Record<string, unknown>, key: string): number {
 }
 
 /** A non-negative integer amount of fen (zero allowed). */
-function fenOrZero(data: Record<string, unknown>, key: string): number {
-  const v = data[key];
+function fenOrZero<D extends object>(data: D, key: keyof D & string): number {
+  const v = (data as Record<string, unknown>)[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
     throw new Malformed(`${key} is not a non-negative integer amount`);
   }
   return v;
 }
 
-function allocationList(data: Record<string, unknown>): Allocation[] {
+function allocationList(data: Data<'funds.disbursed'> | Data<'funds.allocated'>): Allocation[] {
   const list = data.allocations;
   if (!Array.isArray(list)) throw new Malformed('allocations is not a list');
   return list.map((a: unknown) => {
     if (typeof a !== 'object' || a === null) throw new Malformed('an allocation is not an object');
-    const rec = a as Record<string, unknown>;
+    const rec = a as Unchecked<EventData<'funds.disbursed'>['allocations'][number]>;
     return { donationId: str(rec, 'donationId'), amount: fen(rec, 'amount') };
   });
 }
@@ -169,29 +185,32 @@ export class Replay {
 
   apply({ index, event }: LoggedEvent): void {
     this.entries++;
-    const data = (event.data ?? {}) as Record<string, unknown>;
+    // Each handler reads the data member by member (str, fen…) as the contract names them:
+    // whatever the event claims, it is checked.
+    const data = event.data ?? {};
+    const type: string = event.type;
     try {
-      switch (event.type) {
-        case 'project.published':
-          this.published(index, data);
+      switch (type) {
+        case 'project.published' satisfies EventType:
+          this.published(index, data as Data<'project.published'>);
           break;
-        case 'project.budget_changed':
-          this.budgetChanged(index, data);
+        case 'project.budget_changed' satisfies EventType:
+          this.budgetChanged(index, data as Data<'project.budget_changed'>);
           break;
-        case 'donation.received':
-          this.received(index, event.at, data);
+        case 'donation.received' satisfies EventType:
+          this.received(index, event.at, data as Data<'donation.received'>);
           break;
-        case 'donation.refunded':
-          this.refunded(index, event.v, data);
+        case 'donation.refunded' satisfies EventType:
+          this.refunded(index, event.v, data as RefundData);
           break;
-        case 'funds.disbursed':
-          this.disbursed(index, event.at, data);
+        case 'funds.disbursed' satisfies EventType:
+          this.disbursed(index, event.at, data as Data<'funds.disbursed'>);
           break;
-        case 'funds.allocated':
-          this.allocatedPart(index, data);
+        case 'funds.allocated' satisfies EventType:
+          this.allocatedPart(index, data as Data<'funds.allocated'>);
           break;
-        case 'funds.acknowledged':
-          this.acknowledged(index, data);
+        case 'funds.acknowledged' satisfies EventType:
+          this.acknowledged(index, data as Data<'funds.acknowledged'>);
           break;
         default:
         // other events (org.verified, campaigns…) do not move project money
@@ -228,22 +247,22 @@ export class Replay {
     this.violations.push({ index, code, message });
   }
 
-  private project(index: number, data: Record<string, unknown>): ProjectBooks | null {
+  private project(index: number, data: { projectId?: unknown }): ProjectBooks | null {
     const id = str(data, 'projectId');
     const p = this.projects.get(id);
     if (!p) this.violate(index, 'unknown_project', `project ${id} was never published`);
     return p ?? null;
   }
 
-  private budget(data: Record<string, unknown>): ProjectBooks['budget'] {
+  private budget(data: Data<'project.published'> | Data<'project.budget_changed'>) {
     if (!Array.isArray(data.budget)) throw new Malformed('budget is not a list');
-    return data.budget.map((l: unknown) => {
-      const rec = (l ?? {}) as Record<string, unknown>;
+    return data.budget.map((l: unknown): ProjectBooks['budget'][number] => {
+      const rec = (l ?? {}) as Unchecked<EventData<'project.published'>['budget'][number]>;
       return { id: str(rec, 'id'), label: str(rec, 'label'), amount: fen(rec, 'amount') };
     });
   }
 
-  private published(index: number, data: Record<string, unknown>) {
+  private published(index: number, data: Data<'project.published'>) {
     const id = str(data, 'projectId');
     if (this.projects.has(id)) {
       this.violate(index, 'duplicate_id', `project ${id} published twice`);
@@ -276,12 +295,12 @@ export class Replay {
     this.queues.set(id, { items: [] });
   }
 
-  private budgetChanged(index: number, data: Record<string, unknown>) {
+  private budgetChanged(index: number, data: Data<'project.budget_changed'>) {
     const p = this.project(index, data);
     if (p) p.budget = this.budget(data);
   }
 
-  private received(index: number, at: string, data: Record<string, unknown>) {
+  private received(index: number, at: string, data: Data<'donation.received'>) {
     const id = str(data, 'donationId');
     const amount = fen(data, 'amount');
     const paidSeq = fen(data, 'paidSeq');
@@ -328,7 +347,7 @@ export class Replay {
    * balance and the FIFO queue, and its allocated part, which went to beneficiaries, becomes
    * what the charity owes (`owed`, which must equal the donation's allocated amount).
    */
-  private refunded(index: number, v: number, data: Record<string, unknown>) {
+  private refunded(index: number, v: number, data: RefundData) {
     const id = str(data, 'donationId');
     const claimedOwed = v >= 2 ? fenOrZero(data, 'owed') : 0;
     const d = this.donations.get(id);
@@ -365,14 +384,14 @@ export class Replay {
     queue.items = queue.items.filter((q) => q.donationId !== id);
   }
 
-  private disbursed(index: number, at: string, data: Record<string, unknown>) {
+  private disbursed(index: number, at: string, data: Data<'funds.disbursed'>) {
     const id = str(data, 'disbursementId');
     const amount = fen(data, 'amount');
     const listed = allocationList(data);
     const parts = data.parts === undefined ? 1 : fen(data, 'parts');
     const evidence = Array.isArray(data.evidence)
       ? data.evidence.map((e: unknown) => {
-          const rec = (e ?? {}) as Record<string, unknown>;
+          const rec = (e ?? {}) as Unchecked<EventData<'funds.disbursed'>['evidence'][number]>;
           return {
             sha256: str(rec, 'sha256'),
             kind: str(rec, 'kind'),
@@ -425,7 +444,7 @@ export class Replay {
     this.checkPart(index, d, listed);
   }
 
-  private allocatedPart(index: number, data: Record<string, unknown>) {
+  private allocatedPart(index: number, data: Data<'funds.allocated'>) {
     const id = str(data, 'disbursementId');
     const d = this.disbursements.get(id);
     if (!d) {
@@ -483,7 +502,7 @@ export class Replay {
     p.unspent -= sum;
   }
 
-  private acknowledged(index: number, data: Record<string, unknown>) {
+  private acknowledged(index: number, data: Data<'funds.acknowledged'>) {
     const id = str(data, 'disbursementId');
     const d = this.disbursements.get(id);
     if (!d) {

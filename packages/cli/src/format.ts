@@ -1,4 +1,13 @@
+import type { EventDataKey } from '@goodtrace/contract';
 import type { LedgerEvent } from '@goodtrace/ledger';
+
+/** The ids a line names, as the contract's events call them. */
+const ids = [
+  'donationId',
+  'disbursementId',
+  'projectId',
+  'orgId',
+] as const satisfies readonly EventDataKey[];
 
 /** An amount in fen as people read it: ¥1,234.50 for CNY, "1,234.50 USD" otherwise. */
 export function formatAmount(fen: number, currency: string): string {
@@ -11,15 +20,15 @@ export function formatAmount(fen: number, currency: string): string {
 
 /** One line saying what an event records, for the money events of docs/money.md and any other. */
 export function describeEvent(event: LedgerEvent): string {
-  const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<
-    string,
-    unknown
-  >;
+  // Any event, known or not, and not trusted: each member is looked at before it is used.
+  const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as {
+    [K in EventDataKey]?: unknown;
+  };
   const parts = [`${event.type} (v${event.v}) at ${event.at}`];
   if (Number.isSafeInteger(data.amount) && typeof data.currency === 'string') {
     parts.push(formatAmount(data.amount as number, data.currency));
   }
-  for (const key of ['donationId', 'disbursementId', 'projectId', 'orgId']) {
+  for (const key of ids) {
     if (typeof data[key] === 'string') parts.push(`${key} ${data[key]}`);
   }
   return parts.join(', ');

@@ -1,3 +1,4 @@
+import { PASSWORD_MAX_LENGTH } from '@goodtrace/contract';
 import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../errors.js';
 
@@ -12,7 +13,7 @@ const params = {
   parallelism: 1,
 };
 
-export const passwordRules = { minLength: 10, maxLength: 200 } as const;
+export const passwordRules = { minLength: 10, maxLength: PASSWORD_MAX_LENGTH } as const;
 
 // The most common passwords that satisfy the length rule (from public breach corpora).
 const common = new Set([

@@ -3,28 +3,22 @@ import type {
   FastifyPluginAsyncTypebox,
   TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
+import { SessionResponse, SignInBody, SignUpBody, type User } from '@goodtrace/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requireUser, sessionCookie } from '../http/auth.js';
 import { rateLimitedBody } from '../http/error-handler.js';
-import { Email, errorResponses, Text, User } from '../http/schemas.js';
-import { passwordRules } from './passwords.js';
+import { errorResponses } from '../http/schemas.js';
 import { createSession, deleteSession } from './sessions.js';
 import { checkCredentials } from './sign-in.js';
 import { normalizeEmail, signUp } from './sign-up.js';
-
-const Password = Type.String({ minLength: 1, maxLength: passwordRules.maxLength });
-const SessionResponse = Type.Object({
-  user: Type.Union([User, Type.Null()]),
-  csrfToken: Type.Union([Type.String(), Type.Null()]),
-});
 
 function userView(u: {
   id: string;
   email: string;
   display_name: string;
   platform_role: 'admin' | 'auditor' | null;
-}) {
+}): User {
   return { id: u.id, email: u.email, displayName: u.display_name, platformRole: u.platform_role };
 }
 
@@ -54,10 +48,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['accounts'],
         summary: 'Create an account and sign in',
-        body: Type.Object(
-          { email: Email, password: Password, displayName: Text(80) },
-          { additionalProperties: false },
-        ),
+        body: SignUpBody,
         response: { 201: SessionResponse, ...errorResponses },
       },
     },
@@ -94,10 +85,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           schema: {
             tags: ['accounts'],
             summary: 'Sign in with email and password',
-            body: Type.Object(
-              { email: Email, password: Password },
-              { additionalProperties: false },
-            ),
+            body: SignInBody,
             response: { 200: SessionResponse, ...errorResponses },
           },
         },

@@ -5,10 +5,13 @@ import {
   type Books,
   findAnomalies,
 } from '@goodtrace/books';
+import type { AnomalyList, CharityBooks } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { isUuid } from '../db/uuid.js';
 import { AppError } from '../errors.js';
+import { findOrg, orgNames } from '../orgs/queries.js';
+import { projectTitles } from '../projects/queries.js';
 import { listDisbursements } from '../spending/queries.js';
 
 /**
@@ -26,7 +29,7 @@ export async function anomalyList(
   books: Books,
   filter: { code?: AnomalyCode; orgId?: string },
   now: Date,
-) {
+): Promise<AnomalyList> {
   const all = findAnomalies(books, { now });
   const counts = Object.fromEntries(ANOMALY_CODES.map((c) => [c, 0])) as Record<
     AnomalyCode,
@@ -41,7 +44,11 @@ export async function anomalyList(
     matching.push(a);
   }
   const items = matching.slice(0, MAX_ANOMALIES);
-  const { orgs, projects } = await names(db, items);
+  // Ids on the log are whatever the event said; only UUIDs can be looked up.
+  const [orgs, projects] = await Promise.all([
+    orgNames(db, [...new Set(items.map((a) => a.orgId).filter(isUuid))]),
+    projectTitles(db, [...new Set(items.map((a) => a.projectId).filter(isUuid))]),
+  ]);
   return {
     replayed: books.entries,
     total: matching.length,
@@ -49,25 +56,8 @@ export async function anomalyList(
     items: items.map((a) => ({
       ...a,
       orgName: orgs.get(a.orgId) ?? null,
-      projectTitle: projects.get(a.projectId) ?? null,
+      projectTitle: projects.get(a.projectId)?.title ?? null,
     })),
-  };
-}
-
-async function names(db: Kysely<DB>, items: { orgId: string; projectId: string }[]) {
-  const orgIds = [...new Set(items.map((a) => a.orgId).filter(isUuid))];
-  const projectIds = [...new Set(items.map((a) => a.projectId).filter(isUuid))];
-  const [orgs, projects] = await Promise.all([
-    orgIds.length
-      ? db.selectFrom('orgs').select(['id', 'name']).where('id', 'in', orgIds).execute()
-      : [],
-    projectIds.length
-      ? db.selectFrom('projects').select(['id', 'title']).where('id', 'in', projectIds).execute()
-      : [],
-  ]);
-  return {
-    orgs: new Map(orgs.map((o) => [o.id, o.name])),
-    projects: new Map(projects.map((p) => [p.id, p.title])),
   };
 }
 
@@ -76,12 +66,13 @@ async function names(db: Kysely<DB>, items: { orgId: string; projectId: string }
  * spent, confirmed and unspent amounts and spending per budget line, and each disbursement
  * (amount, line, log index, confirmed or not) with its purpose, payee and evidence.
  */
-export async function charityBooks(db: Kysely<DB>, books: Books, orgId: string, now: Date) {
-  const org = await db
-    .selectFrom('orgs')
-    .select(['id', 'name', 'registration_number'])
-    .where('id', '=', orgId)
-    .executeTakeFirst();
+export async function charityBooks(
+  db: Kysely<DB>,
+  books: Books,
+  orgId: string,
+  now: Date,
+): Promise<CharityBooks> {
+  const org = await findOrg(db, orgId);
   if (!org) throw new AppError('not_found', 'No such charity.');
   const logged = [...books.projects.values()].filter((p) => p.orgId === orgId);
   const projectIds = new Set(logged.map((p) => p.projectId));
@@ -89,17 +80,10 @@ export async function charityBooks(db: Kysely<DB>, books: Books, orgId: string, 
   // Ids on the log are whatever the event said; only UUIDs can be looked up.
   const titleIds = logged.map((p) => p.projectId).filter(isUuid);
   const detailIds = spending.map((d) => d.disbursementId).filter(isUuid);
-  const [titles, details] = await Promise.all([
-    titleIds.length
-      ? db
-          .selectFrom('projects')
-          .select(['id', 'title', 'status'])
-          .where('id', 'in', titleIds)
-          .execute()
-      : [],
+  const [project, details] = await Promise.all([
+    projectTitles(db, titleIds),
     detailIds.length ? listDisbursements(db, '', now, detailIds) : [],
   ]);
-  const project = new Map(titles.map((p) => [p.id, p]));
   const detail = new Map(details.map((d) => [d.id, d]));
   return {
     org: { id: org.id, name: org.name, registrationNumber: org.registration_number },

@@ -1,10 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
+import {
+  FINDING_BODY_MAX as BODY_MAX,
+  type FileFindingBody,
+  type Finding,
+  severities,
+  FINDING_TITLE_MAX as TITLE_MAX,
+} from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
-import type { DB, FindingSeverity, FindingStatus } from '../db/schema.js';
+import type { DB, FindingStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent } from '../ledger/append-event.js';
 import { findingAnsweredEvent, findingClosedEvent, findingFiledEvent } from '../ledger/events.js';
-import { fen } from '../projects/money.js';
+import { findOrg, orgNames } from '../orgs/queries.js';
+import { projectTitles } from '../projects/queries.js';
+import { disbursementSummaries, findDisbursementOwner } from '../spending/queries.js';
 
 /**
  * Findings: an auditor files one on a charity or on one of its disbursements, the charity's
@@ -14,10 +23,6 @@ import { fen } from '../projects/money.js';
  * facts: the charity and disbursement exist and belong together, the finding is not closed,
  * the text is neither blank nor too long.
  */
-
-export const severities = ['low', 'medium', 'high'] as const satisfies FindingSeverity[];
-export const TITLE_MAX = 200;
-export const BODY_MAX = 5000;
 
 /** Trimmed text, refused when blank or longer than `max` (the routes' schemas say the same). */
 function checkText(value: string, what: string, max: number): string {
@@ -37,13 +42,8 @@ export function textSha256(texts: string[]): string {
   return createHash('sha256').update(JSON.stringify(texts), 'utf8').digest('hex');
 }
 
-export interface FindingInput {
-  orgId: string;
-  disbursementId?: string | null;
-  title: string;
-  body: string;
-  severity: FindingSeverity;
-}
+/** A finding as an auditor files it (the contract's request body). */
+export type FindingInput = FileFindingBody;
 
 /** An auditor files a finding: the row and `finding.filed` together. */
 export async function fileFinding(
@@ -57,23 +57,14 @@ export async function fileFinding(
   if (!severities.includes(input.severity))
     throw new AppError('validation_failed', 'The severity is low, medium or high.');
   return db.transaction().execute(async (tx) => {
-    const org = await tx
-      .selectFrom('orgs')
-      .select('id')
-      .where('id', '=', input.orgId)
-      .executeTakeFirst();
-    if (!org) throw new AppError('not_found', 'No such charity.');
+    if (!(await findOrg(tx, input.orgId))) throw new AppError('not_found', 'No such charity.');
     let projectId: string | null = null;
     const disbursementId = input.disbursementId ?? null;
     if (disbursementId) {
-      const d = await tx
-        .selectFrom('disbursements')
-        .select(['org_id', 'project_id'])
-        .where('id', '=', disbursementId)
-        .executeTakeFirst();
+      const d = await findDisbursementOwner(tx, disbursementId);
       if (!d) throw new AppError('not_found', 'No such disbursement.');
-      if (d.org_id !== input.orgId) throw new AppError('disbursement_not_in_charity');
-      projectId = d.project_id;
+      if (d.orgId !== input.orgId) throw new AppError('disbursement_not_in_charity');
+      projectId = d.projectId;
     }
     // The id is drawn here so the event, which names it, is written before the row.
     const id = randomUUID();
@@ -190,62 +181,64 @@ export interface FindingFilter {
  * finding on a disbursement, what it was. People appear by role: an auditor filed it, the
  * charity answered.
  */
-export async function listFindings(db: Kysely<DB>, filter: FindingFilter = {}, limit = 200) {
+export async function listFindings(
+  db: Kysely<DB>,
+  filter: FindingFilter = {},
+  limit = 200,
+): Promise<Finding[]> {
   let query = db
-    .selectFrom('findings as f')
-    .innerJoin('orgs as o', 'o.id', 'f.org_id')
-    .leftJoin('disbursements as d', 'd.id', 'f.disbursement_id')
-    .leftJoin('projects as p', 'p.id', 'f.project_id')
+    .selectFrom('findings')
     .select([
-      'f.id',
-      'f.org_id',
-      'o.name as org_name',
-      'f.project_id',
-      'p.title as project_title',
-      'f.disbursement_id',
-      'd.amount as disbursement_amount',
-      'd.purpose as disbursement_purpose',
-      'd.paid_on as disbursement_date',
-      'f.title',
-      'f.body',
-      'f.severity',
-      'f.status',
-      'f.created_at',
-      'f.outbox_id',
-      'f.closed_at',
-      'f.closed_outbox_id',
+      'id',
+      'org_id',
+      'project_id',
+      'disbursement_id',
+      'title',
+      'body',
+      'severity',
+      'status',
+      'created_at',
+      'outbox_id',
+      'closed_at',
+      'closed_outbox_id',
     ])
-    .orderBy('f.created_at', 'desc')
-    .orderBy('f.id')
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
     .limit(limit);
-  if (filter.orgId) query = query.where('f.org_id', '=', filter.orgId);
-  if (filter.status) query = query.where('f.status', '=', filter.status);
+  if (filter.orgId) query = query.where('org_id', '=', filter.orgId);
+  if (filter.status) query = query.where('status', '=', filter.status);
   const rows = await query.execute();
-  const answers = rows.length
-    ? await db
-        .selectFrom('finding_answers')
-        .select(['id', 'finding_id', 'body', 'created_at', 'outbox_id'])
-        .where(
-          'finding_id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute()
-    : [];
+  const distinct = (ids: (string | null)[]) => [
+    ...new Set(ids.filter((id): id is string => id !== null)),
+  ];
+  // The names the list shows come from their own contexts, read beside the answers.
+  const [answers, orgs, projects, disbursements] = await Promise.all([
+    rows.length
+      ? db
+          .selectFrom('finding_answers')
+          .select(['id', 'finding_id', 'body', 'created_at', 'outbox_id'])
+          .where(
+            'finding_id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute()
+      : [],
+    orgNames(db, distinct(rows.map((r) => r.org_id))),
+    projectTitles(db, distinct(rows.map((r) => r.project_id))),
+    disbursementSummaries(db, distinct(rows.map((r) => r.disbursement_id))),
+  ]);
   return rows.map((r) => ({
     id: r.id,
     orgId: r.org_id,
-    orgName: r.org_name,
-    project: r.project_id ? { id: r.project_id, title: r.project_title ?? '' } : null,
+    orgName: orgs.get(r.org_id) ?? '',
+    project: r.project_id
+      ? { id: r.project_id, title: projects.get(r.project_id)?.title ?? '' }
+      : null,
     disbursement: r.disbursement_id
-      ? {
-          id: r.disbursement_id,
-          amount: fen(r.disbursement_amount),
-          purpose: r.disbursement_purpose ?? '',
-          date: r.disbursement_date ?? '',
-        }
+      ? { id: r.disbursement_id, ...disbursements.get(r.disbursement_id)! }
       : null,
     title: r.title,
     body: r.body,

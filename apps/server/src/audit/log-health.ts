@@ -1,6 +1,7 @@
+import type { LogHealth } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { listAlarms, withCosignatures } from '../ledger/read.js';
+import { latestCosigners, listAlarms, logState, witnessStates } from '../ledger/read.js';
 
 /**
  * The log's health for the auditor's console: its size and how old its checkpoint is, each
@@ -11,27 +12,14 @@ export async function logHealth(
   db: Kysely<DB>,
   configured: { name: string; url: string }[],
   now: Date,
-) {
-  const [state, states, latestCosigned, alarms] = await Promise.all([
-    db
-      .selectFrom('ledger_state')
-      .select(['tree_size', 'updated_at'])
-      .where('id', '=', 1)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('ledger_witness_state')
-      .select(['witness', 'tree_size', 'updated_at', 'last_error'])
-      .execute(),
-    db
-      .selectFrom('ledger_cosignatures')
-      .select(['witness', 'tree_size', 'created_at'])
-      .where('tree_size', '=', (eb) =>
-        eb.selectFrom('ledger_cosignatures').select((c) => c.fn.max('tree_size').as('m')),
-      )
-      .execute(),
+): Promise<LogHealth> {
+  const [state, states, cosigned, alarms] = await Promise.all([
+    logState(db),
+    witnessStates(db),
+    latestCosigners(db),
     listAlarms(db, 50),
   ]);
-  const treeSize = Number(state.tree_size);
+  const { treeSize } = state;
   const byName = new Map(states.map((s) => [s.witness, s]));
   // Configured witnesses first (in their order), then any the store remembers that no longer are.
   const names = [
@@ -40,66 +28,25 @@ export async function logHealth(
   ];
   return {
     treeSize,
-    checkpointAt: state.updated_at.toISOString(),
+    checkpointAt: state.signedAt.toISOString(),
     checkpointAgeSeconds: Math.max(
       0,
-      Math.round((now.getTime() - state.updated_at.getTime()) / 1000),
+      Math.round((now.getTime() - state.signedAt.getTime()) / 1000),
     ),
-    cosigned: latestCosigned.length
-      ? {
-          treeSize: Number(latestCosigned[0]!.tree_size),
-          witnesses: latestCosigned.map((c) => c.witness).sort(),
-        }
-      : null,
+    cosigned,
     witnesses: names.map((name) => {
       const s = byName.get(name);
-      const cosignedSize = s ? Number(s.tree_size) : 0;
+      const cosignedSize = s?.treeSize ?? 0;
       return {
         name,
         url: configured.find((w) => w.name === name)?.url ?? null,
         configured: configured.some((w) => w.name === name),
         cosignedSize,
         lag: Math.max(0, treeSize - cosignedSize),
-        lastError: s?.last_error ?? null,
-        updatedAt: s ? s.updated_at.toISOString() : null,
+        lastError: s?.lastError ?? null,
+        updatedAt: s ? s.updatedAt.toISOString() : null,
       };
     }),
     alarms,
-  };
-}
-
-/**
- * The newest checkpoint that witnesses cosigned, as a signed note followed by their
- * cosignature lines (what a client verifies), and when each witness cosigned it; null while
- * no witness has cosigned anything.
- */
-export async function latestCosignedCheckpoint(db: Kysely<DB>) {
-  const top = await db
-    .selectFrom('ledger_cosignatures')
-    .select((eb) => eb.fn.max('tree_size').as('size'))
-    .executeTakeFirst();
-  if (!top?.size) return null;
-  const size = String(top.size);
-  const [checkpoint, cosignatures] = await Promise.all([
-    db
-      .selectFrom('ledger_checkpoints')
-      .select(['checkpoint', 'created_at'])
-      .where('tree_size', '=', size)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('ledger_cosignatures')
-      .select(['witness', 'created_at'])
-      .where('tree_size', '=', size)
-      .orderBy('witness')
-      .execute(),
-  ]);
-  return {
-    treeSize: Number(size),
-    signedAt: checkpoint.created_at.toISOString(),
-    note: await withCosignatures(db, Number(size), checkpoint.checkpoint),
-    cosignatures: cosignatures.map((c) => ({
-      witness: c.witness,
-      at: c.created_at.toISOString(),
-    })),
   };
 }

@@ -1,29 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ANOMALY_CODES } from '@goodtrace/books';
-import { Type } from 'typebox';
-import { requireUser } from '../http/auth.js';
-import { errorResponses, Json, OrgIdParams, Text, Uuid } from '../http/schemas.js';
-import { anomalyList, charityBooks } from './console-data.js';
 import {
-  answerFinding,
-  BODY_MAX,
-  closeFinding,
-  fileFinding,
-  listFindings,
-  severities,
-  TITLE_MAX,
-} from './findings.js';
+  AnomalyList,
+  AnomalyQuery,
+  AnswerFindingBody,
+  CharityBooks,
+  FileFindingBody,
+  FindingIdParams,
+  FindingRecorded,
+  Findings,
+  FindingsQuery,
+  LatestCosigned,
+  LogHealth,
+  OrgFindingParams,
+  OrgIdParams,
+} from '@goodtrace/contract';
+import { requireUser } from '../http/auth.js';
+import { errorResponses } from '../http/schemas.js';
+import { latestCosignedCheckpoint } from '../ledger/read.js';
+import { anomalyList, charityBooks } from './console-data.js';
+import { answerFinding, closeFinding, fileFinding, listFindings } from './findings.js';
 import { LogBooks } from './log-books.js';
-import { latestCosignedCheckpoint, logHealth } from './log-health.js';
-
-const doc = 'JSON; see docs/ledger.md "The auditor\'s console"';
-const Severity = Type.Union(severities.map((s) => Type.Literal(s)));
-const FindingStatus = Type.Union([
-  Type.Literal('open'),
-  Type.Literal('answered'),
-  Type.Literal('closed'),
-]);
-const Created = Type.Object({ id: Uuid, outboxId: Type.String() });
+import { logHealth } from './log-health.js';
 
 /**
  * The auditor's console (docs/ledger.md "The auditor's console"): the log's health, the
@@ -41,7 +38,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: "The log's health: size, checkpoint age, each witness's lag and error, alarms",
-        response: { 200: Json(doc), ...errorResponses },
+        response: { 200: LogHealth, ...errorResponses },
       },
     },
     async () => logHealth(app.db, app.ledger.witnesses.witnesses, app.clock()),
@@ -54,11 +51,8 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: 'Anomalies in the books replayed from the log, by code and charity',
-        querystring: Type.Object({
-          code: Type.Optional(Type.Enum(ANOMALY_CODES)),
-          orgId: Type.Optional(Uuid),
-        }),
-        response: { 200: Json(doc), ...errorResponses },
+        querystring: AnomalyQuery,
+        response: { 200: AnomalyList, ...errorResponses },
       },
     },
     async (request) => anomalyList(app.db, await logBooks.books(), request.query, app.clock()),
@@ -72,7 +66,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['audit'],
         summary: "A charity's books as replayed from the log: projects and disbursements",
         params: OrgIdParams,
-        response: { 200: Json(doc), ...errorResponses },
+        response: { 200: CharityBooks, ...errorResponses },
       },
     },
     async (request) =>
@@ -86,11 +80,8 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: 'Findings on every charity, newest first, with their answers',
-        querystring: Type.Object({
-          orgId: Type.Optional(Uuid),
-          status: Type.Optional(FindingStatus),
-        }),
-        response: { 200: Json(doc), ...errorResponses },
+        querystring: FindingsQuery,
+        response: { 200: Findings, ...errorResponses },
       },
     },
     async (request) => ({ items: await listFindings(app.db, request.query) }),
@@ -103,17 +94,8 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: 'File a finding on a charity or one of its disbursements (goes on the log)',
-        body: Type.Object(
-          {
-            orgId: Uuid,
-            disbursementId: Type.Optional(Type.Union([Uuid, Type.Null()])),
-            title: Text(TITLE_MAX),
-            body: Text(BODY_MAX),
-            severity: Severity,
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Created, ...errorResponses },
+        body: FileFindingBody,
+        response: { 201: FindingRecorded, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -135,8 +117,8 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: 'Close a finding (goes on the log); it can no longer be answered',
-        params: Type.Object({ findingId: Uuid }),
-        response: { 200: Created, ...errorResponses },
+        params: FindingIdParams,
+        response: { 200: FindingRecorded, ...errorResponses },
       },
     },
     async (request) =>
@@ -151,7 +133,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['audit'],
         summary: "The charity's findings, newest first, with their answers",
         params: OrgIdParams,
-        response: { 200: Json(doc), ...errorResponses },
+        response: { 200: Findings, ...errorResponses },
       },
     },
     async (request) => ({ items: await listFindings(app.db, { orgId: request.params.orgId }) }),
@@ -164,9 +146,9 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['audit'],
         summary: "Answer one of the charity's findings (goes on the log)",
-        params: Type.Object({ orgId: Uuid, findingId: Uuid }),
-        body: Type.Object({ body: Text(BODY_MAX) }, { additionalProperties: false }),
-        response: { 201: Created, ...errorResponses },
+        params: OrgFindingParams,
+        body: AnswerFindingBody,
+        response: { 201: FindingRecorded, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -192,7 +174,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['log'],
         summary: 'The newest checkpoint witnesses cosigned, with the cosignatures (null if none)',
-        response: { 200: Json(doc) },
+        response: { 200: LatestCosigned },
       },
     },
     async () => ({ checkpoint: await latestCosignedCheckpoint(app.db) }),

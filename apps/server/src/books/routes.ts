@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { BooksCsvParams, OrgIdParams } from '@goodtrace/contract';
 import type { FastifyReply } from 'fastify';
-import { Type } from 'typebox';
 import { AppError } from '../errors.js';
-import { errorResponses, Json, OrgIdParams, Uuid } from '../http/schemas.js';
+import { binary, errorResponses } from '../http/schemas.js';
 import { isBookTable } from './book-tables.js';
 import { booksCsv } from './books-csv.js';
 import { booksWorkbook } from './books-workbook.js';
@@ -41,7 +41,9 @@ const booksRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['books'],
         params: OrgIdParams,
         response: {
-          200: Json('An XLSX workbook (docs/money.md "Books export")'),
+          200: binary('An XLSX workbook (docs/money.md "Books export")', [
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          ]),
           ...errorResponses,
         },
       },
@@ -68,10 +70,9 @@ const booksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'One table of the books as CSV: donations, disbursements, allocations or balances',
         tags: ['books'],
-        // Not an enum: an unknown table is a missing file (404), not a malformed request.
-        params: Type.Object({ orgId: Uuid, table: Type.String({ maxLength: 40 }) }),
+        params: BooksCsvParams,
         response: {
-          200: Json('CSV, UTF-8 with a BOM (docs/money.md "Books export")'),
+          200: binary('CSV, UTF-8 with a BOM (docs/money.md "Books export")', ['text/csv']),
           ...errorResponses,
         },
       },

@@ -1,3 +1,4 @@
+import type { Cause } from '@goodtrace/contract';
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** Kysely's view of the tables; the migrations are the truth, this mirrors them. */
@@ -29,7 +30,8 @@ export interface OrgsTable {
   name: string;
   registration_number: string;
   city: string;
-  cause: string;
+  /** Written only through a request body the contract's Cause checked. */
+  cause: Cause;
   contact_email: string;
   contact_phone: string | null;
   website: string | null;
@@ -193,7 +195,8 @@ export interface ProjectsTable {
   title: string;
   summary: string;
   story: string;
-  cause: string;
+  /** Written only through a request body the contract's Cause checked. */
+  cause: Cause;
   city: string;
   region: string;
   beneficiary_description: string;

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { openDays } from '@goodtrace/books';
+import type { DonationStarted } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { ItemResult } from '../db/group-commit.js';
 import { PREPARED } from '../db/prepared.js';
@@ -28,26 +29,8 @@ export interface DonationRequest {
   recurringId?: string;
 }
 
-export interface DonationStarted {
-  /** false when an earlier request with the same Idempotency-Key already created it. */
-  created: boolean;
-  donation: {
-    id: string;
-    projectId: string;
-    amount: number;
-    currency: string;
-    status: string;
-    frequency: 'once' | 'monthly';
-  };
-  payment: {
-    provider: string;
-    testMode: boolean;
-    checkoutUrl: string | null;
-    clientSecret: string | null;
-  };
-  /** For the donor's own page: /donations/:id?token=… */
-  accessToken: string;
-}
+/** What starting a donation answers: how to pay (the contract's `DonationStarted`). */
+export type { DonationStarted };
 
 function requestHash(r: DonationRequest): string {
   const fields = [

@@ -242,7 +242,7 @@ export async function getTrace(
   ]);
   const byId = new Map(disbursements.map((d) => [d.id, d]));
   return {
-    donation: { ...donation, receipt: donationReceipt },
+    donation: { ...donation, receipt: donationReceipt ?? null },
     allocations: allocations
       .map((a, i) => {
         const d = byId.get(a.disbursement_id)!;

@@ -1,20 +1,34 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  DonateBody,
+  DonationIdParams,
+  DonationStarted,
+  DonationTokenQuery,
+  DonationTrace,
+  DonorDonation,
+  IdempotencyHeaders,
+  MyDonationPage,
+  MyDonationsQuery,
+  PaymentCallbackAnswer,
+  PaymentProviderParams,
+  ProjectIdParams,
+  Receipt,
+  ReceiptPending,
+  SandboxPaid,
+  SandboxPayBody,
+} from '@goodtrace/contract';
 import { hashLeaf } from '@goodtrace/ledger';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
-import { Email, errorResponses, Json, Pagination, Text, Uuid } from '../http/schemas.js';
+import { binary, errorResponses } from '../http/schemas.js';
 import { currentSize, getReceipt } from '../ledger/read.js';
 import { PaymentSignatureError } from '../payments/provider.js';
-import { Money } from '../projects/routes.js';
 import { renderReceiptPdf } from '../receipts/receipt-pdf.js';
 import { listMyDonations, stopMonthly } from './my-donations.js';
 import { getDonorDonation, getTrace } from './queries.js';
-
-const DonationIdParams = Type.Object({ donationId: Uuid });
-const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 100 })) });
 
 const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -29,20 +43,15 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           "Send an Idempotency-Key header: a retry with the same key and body returns the same donation (200), never a second payment. The answer says how to pay; only the payment provider's verified callback credits the project.",
         tags: ['donations'],
-        params: Type.Object({ projectId: Uuid }),
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-        body: Type.Object(
-          {
-            ...Money.properties,
-            frequency: Type.Optional(Type.Union([Type.Literal('once'), Type.Literal('monthly')])),
-            anonymous: Type.Optional(Type.Boolean()),
-            displayName: Type.Optional(Type.Union([Text(60), Type.Null()])),
-            message: Type.Optional(Type.Union([Text(500), Type.Null()])),
-            email: Type.Optional(Type.Union([Email, Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Json(), 201: Json(), ...errorResponses, 502: errorResponses[400] },
+        params: ProjectIdParams,
+        headers: IdempotencyHeaders,
+        body: DonateBody,
+        response: {
+          200: DonationStarted,
+          201: DonationStarted,
+          ...errorResponses,
+          502: errorResponses[400],
+        },
       },
     },
     async (request, reply) => {
@@ -79,8 +88,8 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "The donor's view of a donation (with the link's token, or signed in as its donor)",
         tags: ['donations'],
         params: DonationIdParams,
-        querystring: TokenQuery,
-        response: { 200: Json(), 404: errorResponses[404] },
+        querystring: DonationTokenQuery,
+        response: { 200: DonorDonation, 404: errorResponses[404] },
       },
     },
     async (request) =>
@@ -99,8 +108,8 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Where the money went: allocations, disbursements, evidence, confirmations, each with its receipt',
         tags: ['donations'],
         params: DonationIdParams,
-        querystring: TokenQuery,
-        response: { 200: Json(), 404: errorResponses[404] },
+        querystring: DonationTokenQuery,
+        response: { 200: DonationTrace, 404: errorResponses[404] },
       },
     },
     async (request) =>
@@ -122,7 +131,7 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "A paid donation's ledger receipt: event, inclusion proof, cosigned checkpoint (202 while the log has not yet sequenced it)",
         tags: ['donations'],
         params: DonationIdParams,
-        response: { 200: Json(), 202: Json(), 404: errorResponses[404] },
+        response: { 200: Receipt, 202: ReceiptPending, 404: errorResponses[404] },
       },
     },
     async (request, reply) => {
@@ -136,7 +145,7 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const found = await getReceipt(app.db, d.outbox_id, app.ledger.receipts);
       if (found.status === 'pending') {
         reply.code(202).header('retry-after', '1');
-        return { status: 'pending' };
+        return { status: 'pending' as const };
       }
       reply.header(
         'content-disposition',
@@ -154,7 +163,10 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'A printable PDF receipt with a QR code to the receipt page',
         tags: ['donations'],
         params: DonationIdParams,
-        response: { 200: Json('application/pdf'), 404: errorResponses[404] },
+        response: {
+          200: binary('A PDF receipt', ['application/pdf']),
+          404: errorResponses[404],
+        },
       },
     },
     async (request, reply) => {
@@ -211,8 +223,8 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'My donations, newest first',
         tags: ['donations'],
-        querystring: Type.Object({ ...Pagination }),
-        response: { 200: Json(), ...errorResponses },
+        querystring: MyDonationsQuery,
+        response: { 200: MyDonationPage, ...errorResponses },
       },
     },
     async (request) =>
@@ -254,8 +266,8 @@ export const paymentWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "The payment provider's signed callback",
         tags: ['donations'],
-        params: Type.Object({ provider: Type.String({ maxLength: 20 }) }),
-        response: { 200: Json(), ...errorResponses },
+        params: PaymentProviderParams,
+        response: { 200: PaymentCallbackAnswer, ...errorResponses },
       },
     },
     async (request) => {
@@ -278,7 +290,7 @@ async function receivePaymentCallback(
   raw: Buffer,
   headers: IncomingHttpHeaders,
   log: FastifyBaseLogger,
-): Promise<{ received: true; outcome: string }> {
+): Promise<PaymentCallbackAnswer> {
   let event: ReturnType<typeof app.payments.parseWebhook>;
   try {
     event = app.payments.parseWebhook(raw, headers);
@@ -308,14 +320,8 @@ export const sandboxCheckoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Sandbox checkout: pay (or decline) a pending donation with test money',
         tags: ['donations'],
         params: DonationIdParams,
-        body: Type.Object(
-          {
-            token: Type.String({ maxLength: 100 }),
-            outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Json(), ...errorResponses },
+        body: SandboxPayBody,
+        response: { 200: SandboxPaid, ...errorResponses },
       },
     },
     async (request) => {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AckCodeParams, FileParams, OrgIdParams, UploadedFile } from '@goodtrace/contract';
 import type { FastifyError, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { requireUser } from '../http/auth.js';
 import { handleError } from '../http/error-handler.js';
-import { errorResponses, Json, Uuid } from '../http/schemas.js';
+import { binary, errorResponses } from '../http/schemas.js';
 import { findAcknowledgement } from '../spending/acknowledge.js';
 import { fileErrorToAppError } from './file-errors.js';
 import type { FileStore, StoredFile } from './file-store.js';
@@ -66,8 +66,8 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
         summary:
           'Upload an evidence file (raw body; Content-Type application/pdf, image/jpeg or image/png)',
         tags: ['spending'],
-        params: Type.Object({ orgId: Uuid }),
-        response: { 201: Json('{sha256, mediaType, size, url}'), ...errorResponses },
+        params: OrgIdParams,
+        response: { 201: UploadedFile, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -88,8 +88,8 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
       schema: {
         summary: "The beneficiary's confirmation photo (raw JPEG or PNG body), before confirming",
         tags: ['spending'],
-        params: Type.Object({ code: Type.String({ minLength: 10, maxLength: 40 }) }),
-        response: { 201: Json('{sha256, mediaType, size, url}'), ...errorResponses },
+        params: AckCodeParams,
+        response: { 201: UploadedFile, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -112,8 +112,11 @@ const fileRoutes: FastifyPluginAsyncTypebox<{ store: FileStore }> = async (app, 
       schema: {
         summary: 'An evidence file, by its SHA-256 (the hash on the log)',
         tags: ['spending'],
-        params: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
-        response: { 200: Json('The file'), 404: errorResponses[404] },
+        params: FileParams,
+        response: {
+          200: binary('The file, as uploaded', ['application/pdf', 'image/jpeg', 'image/png']),
+          404: errorResponses[404],
+        },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Alive, ErrorResponse, Ready } from '@goodtrace/contract';
 import { errorBody } from '../errors.js';
 
 /** /healthz: the process is alive. /readyz: it can serve, i.e. its database answers. */
@@ -10,20 +10,26 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['health'],
         summary: 'Liveness',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: { 200: Alive },
       },
     },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], summary: 'Readiness: the database answers' } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers',
+        response: { 200: Ready, 503: ErrorResponse },
+      },
+    },
     async (request, reply) => {
       if (app.closing)
         return reply.status(503).send(errorBody('not_ready', 'The server is shutting down.'));
       try {
         await app.database.ping();
-        return { status: 'ready', store: app.database.kind };
+        return { status: 'ready' as const, store: app.database.kind };
       } catch (err) {
         request.log.warn({ err }, 'readiness check failed');
         return reply.status(503).send(errorBody('not_ready'));

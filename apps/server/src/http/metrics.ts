@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { binary } from './schemas.js';
 
 /**
  * Prometheus metrics, one registry per app (tests build many apps in one process).
@@ -73,7 +74,13 @@ export async function metricsRoute(
 ) {
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], summary: 'Prometheus metrics' } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics',
+        response: { 200: binary('Prometheus text exposition format', ['text/plain']) },
+      },
+    },
     async (_req, reply) => {
       await beforeScrape();
       reply.header('content-type', metrics.registry.contentType);

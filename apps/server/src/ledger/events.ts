@@ -1,14 +1,29 @@
-import type { LedgerEvent } from '@goodtrace/ledger';
+import type {
+  BudgetLineRef,
+  DonationReceived,
+  DonationRefunded,
+  EventAllocation,
+  FindingAnswered,
+  FindingClosed,
+  FindingFiled,
+  FundsAcknowledged,
+  FundsAllocated,
+  FundsDisbursed,
+  OrgVerified,
+  ProjectBudgetChanged,
+  ProjectPublished,
+} from '@goodtrace/contract';
 
 /**
  * The events Goodtrace puts on its log, one builder per type, so every writer produces the
- * same shape. Events carry no personal data: organisations appear by their public
+ * same shape: the contract's (@goodtrace/contract events.ts), which the books, the web app and
+ * the CLI read. Events carry no personal data: organisations appear by their public
  * registration, people never by name or email.
  */
 export function orgVerifiedEvent(
   org: { id: string; name: string; registration_number: string; city: string; cause: string },
   at: Date,
-): LedgerEvent {
+): OrgVerified {
   return {
     type: 'org.verified',
     v: 1,
@@ -23,11 +38,7 @@ export function orgVerifiedEvent(
   };
 }
 
-export interface BudgetLineRef {
-  id: string;
-  label: string;
-  amount: number;
-}
+export type { BudgetLineRef };
 
 export function projectPublishedEvent(
   p: {
@@ -43,7 +54,7 @@ export function projectPublishedEvent(
     endDate: string;
   },
   at: Date,
-): LedgerEvent {
+): ProjectPublished {
   return {
     type: 'project.published',
     v: 1,
@@ -66,7 +77,7 @@ export function projectPublishedEvent(
 export function projectBudgetChangedEvent(
   p: { id: string; orgId: string; budget: BudgetLineRef[]; reason: string },
   at: Date,
-): LedgerEvent {
+): ProjectBudgetChanged {
   return {
     type: 'project.budget_changed',
     v: 1,
@@ -92,7 +103,7 @@ export function donationReceivedEvent(
     donor: string;
   },
   at: Date,
-): LedgerEvent {
+): DonationReceived {
   return {
     type: 'donation.received',
     v: 1,
@@ -127,7 +138,7 @@ export function donationRefundedEvent(
     owed: number;
   },
   at: Date,
-): LedgerEvent {
+): DonationRefunded {
   return {
     type: 'donation.refunded',
     v: 2,
@@ -141,11 +152,6 @@ export function donationRefundedEvent(
       owed: d.owed,
     },
   };
-}
-
-export interface AllocationRef {
-  donationId: string;
-  amount: number;
 }
 
 /**
@@ -168,16 +174,16 @@ export function fundsDisbursedEvents(
     purpose: string;
     date: string;
     evidence: { sha256: string; kind: string; mediaType: string }[];
-    allocations: AllocationRef[];
+    allocations: EventAllocation[];
   },
   at: Date,
-): LedgerEvent[] {
-  const chunks: AllocationRef[][] = [];
+): [FundsDisbursed, ...FundsAllocated[]] {
+  const chunks: EventAllocation[][] = [];
   for (let i = 0; i < d.allocations.length; i += ALLOCATIONS_PER_EVENT) {
     chunks.push(d.allocations.slice(i, i + ALLOCATIONS_PER_EVENT));
   }
   if (chunks.length === 0) chunks.push([]);
-  const first: LedgerEvent = {
+  const first: FundsDisbursed = {
     type: 'funds.disbursed',
     v: 1,
     at: at.toISOString(),
@@ -206,7 +212,7 @@ export function fundsDisbursedEvents(
   return [
     first,
     ...chunks.slice(1).map(
-      (chunk, i): LedgerEvent => ({
+      (chunk, i): FundsAllocated => ({
         type: 'funds.allocated',
         v: 1,
         at: at.toISOString(),
@@ -224,7 +230,7 @@ export function fundsDisbursedEvents(
 export function fundsAcknowledgedEvent(
   a: { disbursementId: string; projectId: string; orgId: string; photo: string | null },
   at: Date,
-): LedgerEvent {
+): FundsAcknowledged {
   return {
     type: 'funds.acknowledged',
     v: 1,
@@ -254,7 +260,7 @@ export function findingFiledEvent(
     textSha256: string;
   },
   at: Date,
-): LedgerEvent {
+): FindingFiled {
   return {
     type: 'finding.filed',
     v: 1,
@@ -274,7 +280,7 @@ export function findingFiledEvent(
 export function findingAnsweredEvent(
   a: { findingId: string; orgId: string; answerId: string; textSha256: string },
   at: Date,
-): LedgerEvent {
+): FindingAnswered {
   return {
     type: 'finding.answered',
     v: 1,
@@ -289,7 +295,10 @@ export function findingAnsweredEvent(
   };
 }
 
-export function findingClosedEvent(f: { findingId: string; orgId: string }, at: Date): LedgerEvent {
+export function findingClosedEvent(
+  f: { findingId: string; orgId: string },
+  at: Date,
+): FindingClosed {
   return {
     type: 'finding.closed',
     v: 1,

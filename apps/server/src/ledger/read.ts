@@ -1,3 +1,4 @@
+import type { Alarm, AlarmKind, CosignedCheckpoint, LogEntry } from '@goodtrace/contract';
 import {
   createReceipt,
   encodeBase64,
@@ -10,7 +11,6 @@ import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { consistencyProof, inclusionProof, type TileCache, tileHashAt } from './tile-store.js';
-import type { AlarmKind } from './witness-client.js';
 
 /** Reads of the log for the JSON API: entries, proofs and receipts. */
 
@@ -63,7 +63,12 @@ export async function readEntries(db: Kysely<DB>, from: number, to: number): Pro
   return rows;
 }
 
-function entryView(row: { idx: string; leaf: Uint8Array; queued_at: Date; sequenced_at: Date }) {
+function entryView(row: {
+  idx: string;
+  leaf: Uint8Array;
+  queued_at: Date;
+  sequenced_at: Date;
+}): LogEntry {
   return {
     index: Number(row.idx),
     event: JSON.parse(new TextDecoder().decode(row.leaf)) as LedgerEvent,
@@ -305,7 +310,7 @@ async function checkpointsWithCosignatures(
 }
 
 /** Fork alarms raised by the witness client (witness-client.ts), newest first. */
-export async function listAlarms(db: Kysely<DB>, limit: number) {
+export async function listAlarms(db: Kysely<DB>, limit: number): Promise<Alarm[]> {
   const rows = await db
     .selectFrom('ledger_alarms')
     .select(['id', 'kind', 'witness', 'tree_size', 'detail', 'created_at'])
@@ -320,4 +325,80 @@ export async function listAlarms(db: Kysely<DB>, limit: number) {
     detail: r.detail,
     createdAt: r.created_at.toISOString(),
   }));
+}
+
+/** The log's size and when its latest checkpoint was signed. */
+export async function logState(db: Kysely<DB>): Promise<{ treeSize: number; signedAt: Date }> {
+  const s = await db
+    .selectFrom('ledger_state')
+    .select(['tree_size', 'updated_at'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
+  return { treeSize: Number(s.tree_size), signedAt: s.updated_at };
+}
+
+/** Each witness as the witness client last recorded it: the size it cosigned, its last error. */
+export async function witnessStates(db: Kysely<DB>) {
+  const rows = await db
+    .selectFrom('ledger_witness_state')
+    .select(['witness', 'tree_size', 'updated_at', 'last_error'])
+    .execute();
+  return rows.map((r) => ({
+    witness: r.witness,
+    treeSize: Number(r.tree_size),
+    updatedAt: r.updated_at,
+    lastError: r.last_error,
+  }));
+}
+
+/** The largest tree size witnesses cosigned, and which witnesses did; null while none has. */
+export async function latestCosigners(
+  db: Kysely<DB>,
+): Promise<{ treeSize: number; witnesses: string[] } | null> {
+  const rows = await db
+    .selectFrom('ledger_cosignatures')
+    .select(['witness', 'tree_size'])
+    .where('tree_size', '=', (eb) =>
+      eb.selectFrom('ledger_cosignatures').select((c) => c.fn.max('tree_size').as('m')),
+    )
+    .execute();
+  return rows.length
+    ? { treeSize: Number(rows[0]!.tree_size), witnesses: rows.map((c) => c.witness).sort() }
+    : null;
+}
+
+/**
+ * The newest checkpoint that witnesses cosigned, as a signed note followed by their
+ * cosignature lines (what a client verifies), and when each witness cosigned it; null while
+ * no witness has cosigned anything.
+ */
+export async function latestCosignedCheckpoint(db: Kysely<DB>): Promise<CosignedCheckpoint | null> {
+  const top = await db
+    .selectFrom('ledger_cosignatures')
+    .select((eb) => eb.fn.max('tree_size').as('size'))
+    .executeTakeFirst();
+  if (!top?.size) return null;
+  const size = String(top.size);
+  const [checkpoint, cosignatures] = await Promise.all([
+    db
+      .selectFrom('ledger_checkpoints')
+      .select(['checkpoint', 'created_at'])
+      .where('tree_size', '=', size)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('ledger_cosignatures')
+      .select(['witness', 'created_at'])
+      .where('tree_size', '=', size)
+      .orderBy('witness')
+      .execute(),
+  ]);
+  return {
+    treeSize: Number(size),
+    signedAt: checkpoint.created_at.toISOString(),
+    note: await withCosignatures(db, Number(size), checkpoint.checkpoint),
+    cosignatures: cosignatures.map((c) => ({
+      witness: c.witness,
+      at: c.created_at.toISOString(),
+    })),
+  };
 }

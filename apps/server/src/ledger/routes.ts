@@ -1,8 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  Alarms,
+  AlarmsQuery,
+  ConsistencyProof,
+  ConsistencyProofQuery,
+  EventIdParams,
+  InclusionProof,
+  InclusionProofQuery,
+  LogEntries,
+  LogEntriesQuery,
+  LogEntry,
+  LogIndexParams,
+  LogInfo,
+  Receipt,
+  ReceiptPending,
+} from '@goodtrace/contract';
 import { encodeEntryBundle, isLedgerError, parseTilePath, TILE_WIDTH } from '@goodtrace/ledger';
-import { Type } from 'typebox';
 import { errorBody } from '../errors.js';
-import { errorResponses } from '../http/schemas.js';
+import { binary, errorResponses } from '../http/schemas.js';
 import {
   currentSize,
   getConsistencyProof,
@@ -13,67 +28,8 @@ import {
   listEntries,
   readEntries,
 } from './read.js';
-import { ALARM_KINDS } from './witness-client.js';
+import { readTiles } from './tile-store.js';
 
-const Size = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const Base64 = Type.String();
-// The event is returned exactly as logged (its canonical JSON is the leaf), so no schema
-// may trim it.
-const Event = Type.Unknown();
-const LogEntry = Type.Object({
-  index: Size,
-  event: Event,
-  leafHash: Base64,
-  queuedAt: Type.String(),
-  sequencedAt: Type.String(),
-});
-const InclusionProof = Type.Object({
-  index: Size,
-  treeSize: Size,
-  leafHash: Base64,
-  proof: Type.Array(Base64),
-  checkpoint: Type.String(),
-});
-const ConsistencyProof = Type.Object({
-  from: Size,
-  to: Size,
-  proof: Type.Array(Base64),
-  oldCheckpoint: Type.String(),
-  newCheckpoint: Type.String(),
-});
-const Receipt = Type.Object({
-  version: Type.Literal(1),
-  event: Event,
-  leafIndex: Size,
-  treeSize: Size,
-  inclusionProof: Type.Array(Base64),
-  checkpoint: Type.String(),
-});
-const LogInfo = Type.Object({
-  origin: Type.String(),
-  verifierKey: Type.String(),
-  treeSize: Size,
-  rootHash: Base64,
-  checkpoint: Type.String(),
-  /** How many of the witnesses must cosign a checkpoint before receipts use it. */
-  quorum: Size,
-  witnesses: Type.Array(
-    Type.Object({
-      name: Type.String(),
-      url: Type.String(),
-      verifierKey: Type.String(),
-      cosigned: Type.Boolean(),
-    }),
-  ),
-});
-const Alarm = Type.Object({
-  id: Type.String(),
-  kind: Type.Enum(ALARM_KINDS),
-  witness: Type.String(),
-  treeSize: Size,
-  detail: Type.String(),
-  createdAt: Type.String(),
-});
 const immutable = 'public, max-age=31536000, immutable';
 
 /**
@@ -84,7 +40,13 @@ const immutable = 'public, max-age=31536000, immutable';
 export const tlogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/checkpoint',
-    { schema: { tags: ['log'], summary: 'The latest checkpoint, with cosignatures' } },
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'The latest checkpoint, with cosignatures',
+        response: { 200: binary('A signed note (C2SP checkpoint)', ['text/plain']) },
+      },
+    },
     async (_req, reply) => {
       const { note } = await app.ledger.servedCheckpoint();
       return reply
@@ -96,7 +58,13 @@ export const tlogRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/key',
-    { schema: { tags: ['log'], summary: "The log's verifier key (name+id+base64)" } },
+    {
+      schema: {
+        tags: ['log'],
+        summary: "The log's verifier key (name+id+base64)",
+        response: { 200: binary('The verifier key, one line', ['text/plain']) },
+      },
+    },
     async (_req, reply) =>
       reply
         .header('content-type', 'text/plain; charset=utf-8')
@@ -106,7 +74,16 @@ export const tlogRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/tile/*',
-    { schema: { tags: ['log'], summary: 'A hash tile or an entry bundle (C2SP tlog-tiles)' } },
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'A hash tile or an entry bundle (C2SP tlog-tiles)',
+        response: {
+          200: binary('The tile', ['application/octet-stream']),
+          404: errorResponses[404],
+        },
+      },
+    },
     async (request, reply) => {
       const path = `tile/${(request.params as { '*': string })['*']}`;
       let tile: ReturnType<typeof parseTilePath>;
@@ -123,13 +100,9 @@ export const tlogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const rows = await readEntries(app.db, first, first + tile.width);
         if (rows.length === tile.width) body = encodeEntryBundle(rows.map((r) => r.leaf));
       } else {
-        const row = await app.db
-          .selectFrom('ledger_tiles')
-          .select('data')
-          .where('level', '=', tile.level)
-          .where('idx', '=', String(tile.index))
-          .executeTakeFirst();
-        if (row && row.data.length >= tile.width * 32) body = row.data.subarray(0, tile.width * 32);
+        const stored = (await readTiles(app.db, [tile])).get(`${tile.level}/${tile.index}`);
+        if (stored && stored.data.length >= tile.width * 32)
+          body = stored.data.subarray(0, tile.width * 32);
       }
       if (!body)
         return reply.status(404).send(errorBody('not_found', `${path} does not exist (yet).`));
@@ -164,10 +137,8 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['log'],
         summary:
           'Fork alarms, newest first: witnesses that hold another history of the log (docs/ledger.md)',
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-        }),
-        response: { 200: Type.Object({ items: Type.Array(Alarm) }), ...errorResponses },
+        querystring: AlarmsQuery,
+        response: { 200: Alarms, ...errorResponses },
       },
     },
     async (request) => ({ items: await listAlarms(app.db, request.query.limit) }),
@@ -180,14 +151,8 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['log'],
         summary: 'Log entries from index `from` on (default: the latest `limit`), oldest first',
-        querystring: Type.Object({
-          from: Type.Optional(Size),
-          limit: Type.Integer({ minimum: 1, maximum: 256, default: 20 }),
-        }),
-        response: {
-          200: Type.Object({ treeSize: Size, items: Type.Array(LogEntry) }),
-          ...errorResponses,
-        },
+        querystring: LogEntriesQuery,
+        response: { 200: LogEntries, ...errorResponses },
       },
     },
     async (request) => {
@@ -205,7 +170,7 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['log'],
         summary: 'One log entry: the event and its leaf hash',
-        params: Type.Object({ index: Size }),
+        params: LogIndexParams,
         response: { 200: LogEntry, ...errorResponses },
       },
     },
@@ -220,7 +185,7 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['log'],
         summary:
           'An inclusion proof for an entry, against a signed tree size (default: the latest)',
-        querystring: Type.Object({ index: Size, treeSize: Type.Optional(Size) }),
+        querystring: InclusionProofQuery,
         response: { 200: InclusionProof, ...errorResponses },
       },
     },
@@ -235,7 +200,7 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['log'],
         summary: 'A consistency proof between two signed tree sizes (to: default the latest)',
-        querystring: Type.Object({ from: Size, to: Type.Optional(Size) }),
+        querystring: ConsistencyProofQuery,
         response: { 200: ConsistencyProof, ...errorResponses },
       },
     },
@@ -251,17 +216,13 @@ export const logApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['log'],
         summary:
           'The receipt of an event put on the log: 202 while pending, then the receipt (packages/ledger format)',
-        params: Type.Object({ eventId: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }),
-        response: {
-          200: Receipt,
-          202: Type.Object({ status: Type.Literal('pending') }),
-          ...errorResponses,
-        },
+        params: EventIdParams,
+        response: { 200: Receipt, 202: ReceiptPending, ...errorResponses },
       },
     },
     async (request, reply) => {
       const found = await getReceipt(app.db, request.params.eventId, app.ledger.receipts);
-      if (found.status === 'pending') return reply.status(202).send({ status: 'pending' });
+      if (found.status === 'pending') return reply.status(202).send({ status: 'pending' as const });
       return found.receipt;
     },
   );

@@ -1,3 +1,5 @@
+// The alarm kinds (ledger_alarms.kind) are part of the API, so the contract lists them.
+import type { AlarmKind } from '@goodtrace/contract';
 import {
   encodeBase64,
   isLedgerError,
@@ -24,27 +26,6 @@ interface Witness {
 
 /** How often a witness's fork evidence (GET <url>/alarms) is read. */
 const ALARMS_PULL_MS = 5_000;
-
-/**
- * What a fork alarm says a witness did (ledger_alarms.kind):
- * - witness_ahead: it has cosigned a size beyond any checkpoint this log signed;
- * - proof_rejected: it refused (422) a consistency proof built from our own tree, from the
- *   size it holds;
- * - root_mismatch: it holds a checkpoint of our size with another root (409 on equal sizes);
- * - invalid_cosignature: it answered with a cosignature by its key that does not verify over
- *   our checkpoint;
- * - witness_refused_fork: it refused a checkpoint the log's key signed that is not in this
- *   log's own record (a Goodtrace witness's GET /alarms): someone holding the key showed it
- *   another history.
- */
-export const ALARM_KINDS = [
-  'witness_ahead',
-  'proof_rejected',
-  'root_mismatch',
-  'invalid_cosignature',
-  'witness_refused_fork',
-] as const;
-export type AlarmKind = (typeof ALARM_KINDS)[number];
 
 /** A witness holds another history of the log than ours; raised once per contradiction. */
 export class ForkAlarm extends Error {

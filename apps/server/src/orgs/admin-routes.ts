@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Org, OrgIdParams, OrgPage, RejectOrgBody, ReviewQueueQuery } from '@goodtrace/contract';
 import { requireUser } from '../http/auth.js';
-import { errorResponses, Org, OrgIdParams, Pagination, Text } from '../http/schemas.js';
+import { errorResponses } from '../http/schemas.js';
 import { toOrgView } from './queries.js';
 import { reviewOrg } from './review-org.js';
 import { searchOrgs } from './search-orgs.js';
@@ -15,25 +15,8 @@ const adminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Charities by verification status (default: pending)',
-        querystring: Type.Object({
-          status: Type.Union(
-            [Type.Literal('pending'), Type.Literal('verified'), Type.Literal('rejected')],
-            {
-              default: 'pending',
-            },
-          ),
-          q: Type.Optional(Type.String({ maxLength: 100 })),
-          ...Pagination,
-        }),
-        response: {
-          200: Type.Object({
-            items: Type.Array(Org),
-            total: Type.Integer(),
-            page: Type.Integer(),
-            pageSize: Type.Integer(),
-          }),
-          ...errorResponses,
-        },
+        querystring: ReviewQueueQuery,
+        response: { 200: OrgPage, ...errorResponses },
       },
     },
     async (request) => {
@@ -73,7 +56,7 @@ const adminOrgRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['admin'],
         summary: 'Reject a pending charity with a reason its members will see',
         params: OrgIdParams,
-        body: Type.Object({ reason: Text(1000, 5) }, { additionalProperties: false }),
+        body: RejectOrgBody,
         response: { 200: Org, ...errorResponses },
       },
     },

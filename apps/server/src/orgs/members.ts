@@ -1,3 +1,4 @@
+import type { Invitation, Member } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import { normalizeEmail } from '../accounts/sign-up.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -40,7 +41,7 @@ export async function inviteMember(
 export async function listOpenInvitations(
   db: Kysely<DB>,
   filter: { orgId?: string; email?: string },
-) {
+): Promise<Invitation[]> {
   let q = db
     .selectFrom('org_invitations')
     .innerJoin('orgs', 'orgs.id', 'org_invitations.org_id')
@@ -134,7 +135,7 @@ export async function revokeInvitation(
   );
 }
 
-export async function listMembers(db: Kysely<DB>, orgId: string) {
+export async function listMembers(db: Kysely<DB>, orgId: string): Promise<Member[]> {
   const rows = await db
     .selectFrom('org_members')
     .innerJoin('users', 'users.id', 'org_members.user_id')

@@ -1,3 +1,4 @@
+import type { Org } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB, OrgRole } from '../db/schema.js';
 
@@ -25,6 +26,14 @@ export async function findOrg(db: Kysely<DB>, orgId: string) {
     .executeTakeFirst();
 }
 
+/** Charities' names by id, for views that name them. */
+export async function orgNames(db: Kysely<DB>, ids: string[]): Promise<Map<string, string>> {
+  const rows = ids.length
+    ? await db.selectFrom('orgs').select(['id', 'name']).where('id', 'in', ids).execute()
+    : [];
+  return new Map(rows.map((o) => [o.id, o.name]));
+}
+
 export async function findMembership(
   db: Kysely<DB>,
   orgId: string,
@@ -42,7 +51,7 @@ export async function findMembership(
 export type OrgRow = NonNullable<Awaited<ReturnType<typeof findOrg>>>;
 
 /** The API's view of a charity; the rejection reason only for those allowed to see it. */
-export function toOrgView(row: OrgRow, withPrivate: boolean) {
+export function toOrgView(row: OrgRow, withPrivate: boolean): Org {
   return {
     id: row.id,
     name: row.name,
@@ -59,5 +68,3 @@ export function toOrgView(row: OrgRow, withPrivate: boolean) {
     ...(withPrivate ? { rejectionReason: row.rejection_reason } : {}),
   };
 }
-
-export type OrgView = ReturnType<typeof toOrgView>;

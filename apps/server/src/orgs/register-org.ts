@@ -1,20 +1,12 @@
+import type { RegisterOrgBody } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../db/errors.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import type { Cause } from './causes.js';
 import { findOrg } from './queries.js';
 
-export interface OrgDetails {
-  name: string;
-  registrationNumber: string;
-  city: string;
-  cause: Cause;
-  contactEmail: string;
-  contactPhone?: string | null;
-  website?: string | null;
-  description: string;
-}
+/** What a charity declares about itself (the contract's request body). */
+export type OrgDetails = RegisterOrgBody;
 
 /** Registers a charity awaiting verification; its registrant becomes its first owner. */
 export async function registerOrg(db: Kysely<DB>, userId: string, input: OrgDetails) {

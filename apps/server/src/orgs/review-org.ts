@@ -1,3 +1,4 @@
+import type { OrgReview } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -52,7 +53,7 @@ export async function reviewOrg(
   });
 }
 
-export async function listReviews(db: Kysely<DB>, orgId: string) {
+export async function listReviews(db: Kysely<DB>, orgId: string): Promise<OrgReview[]> {
   const rows = await db
     .selectFrom('org_reviews')
     .select(['decision', 'reason', 'created_at'])

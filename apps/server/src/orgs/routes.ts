@@ -1,17 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  InvitationAccepted,
+  InvitationCreated,
+  InvitationIdParams,
+  Invitations,
+  InviteBody,
+  Org,
+  OrgIdParams,
+  OrgInvitationParams,
+  OrgList,
+  OrgMemberParams,
+  OrgMembers,
+  OrgPage,
+  OrgReviews,
+  OrgSearchQuery,
+  RegisterOrgBody,
+  UpdateOrgBody,
+} from '@goodtrace/contract';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { requireUser } from '../http/auth.js';
-import {
-  Cause,
-  Email,
-  errorResponses,
-  Org,
-  OrgIdParams,
-  Pagination,
-  Text,
-  Uuid,
-} from '../http/schemas.js';
+import { errorResponses } from '../http/schemas.js';
 import {
   acceptInvitation,
   inviteMember,
@@ -25,44 +34,6 @@ import { registerOrg, resubmitOrg, updateOrg } from './register-org.js';
 import { listReviews } from './review-org.js';
 import { listOrgsOfUser, searchOrgs } from './search-orgs.js';
 
-const OrgFields = {
-  name: Text(120, 2),
-  registrationNumber: Type.String({
-    minLength: 4,
-    maxLength: 40,
-    pattern: '^[A-Za-z0-9][A-Za-z0-9-]*$',
-  }),
-  city: Text(64),
-  cause: Cause,
-  contactEmail: Email,
-  contactPhone: Type.Optional(
-    Type.Union([Type.String({ maxLength: 32, pattern: '^[0-9+() -]*$' }), Type.Null()]),
-  ),
-  website: Type.Optional(
-    Type.Union([Type.String({ maxLength: 200, pattern: '^https?://' }), Type.Null()]),
-  ),
-  description: Text(4000, 10),
-};
-
-const OrgList = Type.Object({
-  items: Type.Array(Org),
-  total: Type.Integer(),
-  page: Type.Integer(),
-  pageSize: Type.Integer(),
-});
-
-const Invitation = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  orgName: Type.String(),
-  email: Type.String(),
-  role: Type.String(),
-  invitedBy: Type.String(),
-  createdAt: Type.String(),
-});
-
-const Role = Type.Union([Type.Literal('owner'), Type.Literal('editor')]);
-
 /** Charities: registration, the public directory, members and invitations. */
 const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -72,13 +43,8 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['charities'],
         summary: 'Search verified charities by name, city and cause',
-        querystring: Type.Object({
-          q: Type.Optional(Type.String({ maxLength: 100 })),
-          city: Type.Optional(Type.String({ maxLength: 64 })),
-          cause: Type.Optional(Cause),
-          ...Pagination,
-        }),
-        response: { 200: OrgList, ...errorResponses },
+        querystring: OrgSearchQuery,
+        response: { 200: OrgPage, ...errorResponses },
       },
     },
     async (request) => {
@@ -95,7 +61,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['charities'],
         summary: 'Register a charity; it awaits verification by the platform',
-        body: Type.Object(OrgFields, { additionalProperties: false }),
+        body: RegisterOrgBody,
         response: { 201: Org, ...errorResponses },
       },
     },
@@ -136,10 +102,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['charities'],
         summary: "Edit a charity's details",
         params: OrgIdParams,
-        body: Type.Partial(Type.Object(OrgFields), {
-          additionalProperties: false,
-          minProperties: 1,
-        }),
+        body: UpdateOrgBody,
         response: { 200: Org, ...errorResponses },
       },
     },
@@ -174,16 +137,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['charities'],
         summary: "The history of the platform's verification decisions on a charity",
         params: OrgIdParams,
-        response: {
-          200: Type.Array(
-            Type.Object({
-              decision: Type.String(),
-              reason: Type.Union([Type.String(), Type.Null()]),
-              at: Type.String(),
-            }),
-          ),
-          ...errorResponses,
-        },
+        response: { 200: OrgReviews, ...errorResponses },
       },
     },
     async (request) => listReviews(app.db, request.params.orgId),
@@ -197,21 +151,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['charities'],
         summary: "A charity's members and open invitations",
         params: OrgIdParams,
-        response: {
-          200: Type.Object({
-            members: Type.Array(
-              Type.Object({
-                userId: Uuid,
-                email: Type.String(),
-                displayName: Type.String(),
-                role: Role,
-                joinedAt: Type.String(),
-              }),
-            ),
-            invitations: Type.Array(Invitation),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: OrgMembers, ...errorResponses },
       },
     },
     async (request) => ({
@@ -228,16 +168,8 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['charities'],
         summary: 'Invite someone by email to join as owner or editor',
         params: OrgIdParams,
-        body: Type.Object({ email: Email, role: Role }, { additionalProperties: false }),
-        response: {
-          201: Type.Object({
-            id: Uuid,
-            email: Type.String(),
-            role: Role,
-            createdAt: Type.String(),
-          }),
-          ...errorResponses,
-        },
+        body: InviteBody,
+        response: { 201: InvitationCreated, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -263,7 +195,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['charities'],
         summary: 'Withdraw an open invitation',
-        params: Type.Object({ orgId: Uuid, invitationId: Uuid }),
+        params: OrgInvitationParams,
         response: { 204: Type.Null(), ...errorResponses },
       },
     },
@@ -285,7 +217,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['charities'],
         summary: 'Remove a member (never the last owner)',
-        params: Type.Object({ orgId: Uuid, userId: Uuid }),
+        params: OrgMemberParams,
         response: { 204: Type.Null(), ...errorResponses },
       },
     },
@@ -302,7 +234,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['charities'],
         summary: 'The charities I belong to, with their verification status',
-        response: { 200: Type.Array(Org), ...errorResponses },
+        response: { 200: OrgList, ...errorResponses },
       },
     },
     async (request) => {
@@ -318,7 +250,7 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['charities'],
         summary: 'Open invitations addressed to my email',
-        response: { 200: Type.Array(Invitation), ...errorResponses },
+        response: { 200: Invitations, ...errorResponses },
       },
     },
     async (request) => listOpenInvitations(app.db, { email: requireUser(request).user.email }),
@@ -331,8 +263,8 @@ const orgRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['charities'],
         summary: 'Accept an invitation addressed to my email',
-        params: Type.Object({ invitationId: Uuid }),
-        response: { 200: Type.Object({ orgId: Uuid, role: Role }), ...errorResponses },
+        params: InvitationIdParams,
+        response: { 200: InvitationAccepted, ...errorResponses },
       },
     },
     async (request) => {

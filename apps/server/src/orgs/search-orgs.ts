@@ -1,3 +1,4 @@
+import type { Cause } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { DB, OrgStatus } from '../db/schema.js';
 import { publicOrgColumns } from './queries.js';
@@ -5,7 +6,7 @@ import { publicOrgColumns } from './queries.js';
 export interface OrgSearch {
   q?: string;
   city?: string;
-  cause?: string;
+  cause?: Cause;
   status: OrgStatus;
   page: number;
   pageSize: number;

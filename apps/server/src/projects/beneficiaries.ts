@@ -1,11 +1,8 @@
+import type { BeneficiaryBody, Beneficiary as BeneficiaryView } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { BeneficiaryKind, DB } from '../db/schema.js';
 
-export interface BeneficiaryInput {
-  name: string;
-  kind: BeneficiaryKind;
-  region: string;
-}
+export type BeneficiaryInput = BeneficiaryBody;
 
 /** A payee a charity pays from its projects: a school, a person or a supplier. */
 export async function createBeneficiary(db: Kysely<DB>, orgId: string, input: BeneficiaryInput) {
@@ -20,6 +17,16 @@ export async function createBeneficiary(db: Kysely<DB>, orgId: string, input: Be
     .returningAll()
     .executeTakeFirstOrThrow();
   return toBeneficiaryView(row);
+}
+
+/** One of the charity's payees, as a disbursement names it. */
+export async function findBeneficiary(db: Kysely<DB>, orgId: string, beneficiaryId: string) {
+  return db
+    .selectFrom('beneficiaries')
+    .select(['id', 'name', 'kind', 'region'])
+    .where('id', '=', beneficiaryId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
 }
 
 export async function listBeneficiaries(db: Kysely<DB>, orgId: string) {
@@ -38,7 +45,7 @@ function toBeneficiaryView(row: {
   kind: BeneficiaryKind;
   region: string;
   created_at: Date;
-}) {
+}): BeneficiaryView {
   return {
     id: row.id,
     name: row.name,

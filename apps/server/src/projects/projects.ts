@@ -1,3 +1,4 @@
+import type { BudgetLineInput, CreateProjectBody } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -7,31 +8,13 @@ import {
   projectBudgetChangedEvent,
   projectPublishedEvent,
 } from '../ledger/events.js';
-import type { Cause } from '../orgs/causes.js';
+import { findOrg } from '../orgs/queries.js';
+import { budgetLinesSpentFrom } from '../spending/queries.js';
 import { CURRENCY, checkAmount, checkCurrency, FUND_SHARDS, fen } from './money.js';
 import { logProjectEvents } from './project-log.js';
 
-export interface BudgetLineInput {
-  /** An existing line's id when editing; absent for a new line. */
-  id?: string;
-  label: string;
-  amount: number;
-}
-
-export interface ProjectInput {
-  title: string;
-  summary: string;
-  story: string;
-  cause: Cause;
-  city: string;
-  region: string;
-  beneficiaryDescription: string;
-  goal: { amount: number; currency: string };
-  budget: BudgetLineInput[];
-  startDate: string;
-  endDate: string;
-  coverSha256?: string | null;
-}
+/** A project as a charity drafts it (the contract's request body; amounts in fen). */
+export type ProjectInput = CreateProjectBody;
 
 function checkProject(input: Partial<ProjectInput>) {
   if (input.goal) {
@@ -166,13 +149,7 @@ async function replaceBudget(tx: Kysely<DB>, projectId: string, budget: BudgetLi
   }
   const dropped = [...known].filter((id) => !kept.has(id));
   if (dropped.length === 0) return;
-  const used = await tx
-    .selectFrom('disbursements')
-    .select('budget_line_id')
-    .distinct()
-    .where('budget_line_id', 'in', dropped)
-    .execute();
-  const usedIds = used.map((u) => u.budget_line_id);
+  const usedIds = await budgetLinesSpentFrom(tx, dropped);
   if (usedIds.length) {
     await tx
       .updateTable('project_budget_lines')
@@ -249,11 +226,7 @@ export async function publishProject(db: Kysely<DB>, orgId: string, projectId: s
   return db.transaction().execute(async (tx) => {
     // The project first: one that does not exist is not_found, whatever the charity's state.
     const project = await lockProject(tx, orgId, projectId);
-    const org = await tx
-      .selectFrom('orgs')
-      .select('status')
-      .where('id', '=', orgId)
-      .executeTakeFirst();
+    const org = await findOrg(tx, orgId);
     if (org?.status !== 'verified') throw new AppError('org_not_verified');
     if (project.status !== 'draft')
       throw new AppError('project_published', 'This project is already published.');

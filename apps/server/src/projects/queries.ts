@@ -1,9 +1,8 @@
+import type { Cause, Page, ProjectDetail, ProjectSort, ProjectSummary } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { overdueDisbursements, spentByBudgetLine } from '../spending/queries.js';
 import { fen } from './money.js';
-
-/** Disbursements the beneficiary has not confirmed after this long are flagged publicly. */
-export const ACK_OVERDUE_DAYS = 30;
 
 const fundsTotals = (db: Kysely<DB>) =>
   db
@@ -62,7 +61,7 @@ type SummaryRow = Awaited<
   ReturnType<ReturnType<typeof projectSummaryQuery>['executeTakeFirstOrThrow']>
 >;
 
-export function toProjectSummary(row: SummaryRow) {
+export function toProjectSummary(row: SummaryRow): ProjectSummary {
   const raised = fen(row.raised) - fen(row.refunded);
   return {
     id: row.id,
@@ -89,11 +88,9 @@ export function toProjectSummary(row: SummaryRow) {
   };
 }
 
-export type ProjectSort = 'newest' | 'most_funded' | 'closing_soon';
-
 export interface ProjectSearch {
   q?: string;
-  cause?: string;
+  cause?: Cause;
   city?: string;
   orgId?: string;
   sort: ProjectSort;
@@ -103,7 +100,10 @@ export interface ProjectSearch {
 }
 
 /** Published projects for donors, filtered and sorted; closing-soon shows only open ones. */
-export async function searchProjects(db: Kysely<DB>, s: ProjectSearch) {
+export async function searchProjects(
+  db: Kysely<DB>,
+  s: ProjectSearch,
+): Promise<Page<ProjectSummary>> {
   let query = projectSummaryQuery(db).where('projects.status', '=', 'published');
   if (s.q) {
     const like = `%${s.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -147,7 +147,7 @@ export async function searchProjects(db: Kysely<DB>, s: ProjectSearch) {
   };
 }
 
-export async function listOrgProjects(db: Kysely<DB>, orgId: string) {
+export async function listOrgProjects(db: Kysely<DB>, orgId: string): Promise<ProjectSummary[]> {
   const rows = await projectSummaryQuery(db)
     .where('projects.org_id', '=', orgId)
     .orderBy('projects.created_at', 'desc')
@@ -155,41 +155,81 @@ export async function listOrgProjects(db: Kysely<DB>, orgId: string) {
   return rows.map(toProjectSummary);
 }
 
+/** A charity's project, if it is this charity's. */
+export async function findOrgProject(db: Kysely<DB>, orgId: string, projectId: string) {
+  return db
+    .selectFrom('projects')
+    .select(['id', 'status', 'currency'])
+    .where('id', '=', projectId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
+/** A budget line of the project that is still in its budget. */
+export async function findActiveBudgetLine(db: Kysely<DB>, projectId: string, lineId: string) {
+  return db
+    .selectFrom('project_budget_lines')
+    .select(['id', 'label'])
+    .where('id', '=', lineId)
+    .where('project_id', '=', projectId)
+    .where('removed', '=', false)
+    .executeTakeFirst();
+}
+
+/** Adds a disbursement's amount to what the project has spent (call in its transaction). */
+export async function addSpent(tx: Kysely<DB>, projectId: string, amount: number) {
+  await tx
+    .updateTable('projects')
+    .set((eb) => ({ disbursed: eb('disbursed', '+', String(amount)) }))
+    .where('id', '=', projectId)
+    .execute();
+}
+
+/** Titles (and statuses) of projects by id, for views that name them. */
+export async function projectTitles(db: Kysely<DB>, ids: string[]) {
+  const rows = ids.length
+    ? await db
+        .selectFrom('projects')
+        .select(['id', 'title', 'status'])
+        .where('id', 'in', ids)
+        .execute()
+    : [];
+  return new Map(rows.map((p) => [p.id, p]));
+}
+
+/** Whether a project is open to the public: published, or closed after it was. */
+export async function isPublished(db: Kysely<DB>, projectId: string): Promise<boolean> {
+  const p = await db
+    .selectFrom('projects')
+    .select('status')
+    .where('id', '=', projectId)
+    .executeTakeFirst();
+  return p !== undefined && p.status !== 'draft';
+}
+
 /**
  * A project with everything its page shows: budget with spending per line, the money flow
  * (raised → allocated → spent → confirmed, unspent) and its events on the log.
  */
-export async function getProject(db: Kysely<DB>, projectId: string, now: Date) {
+export async function getProject(
+  db: Kysely<DB>,
+  projectId: string,
+  now: Date,
+): Promise<ProjectDetail | undefined> {
   const row = await projectSummaryQuery(db)
     .select(['projects.story', 'projects.beneficiary_description', 'projects.created_at'])
     .where('projects.id', '=', projectId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const [lines, overdue, events] = await Promise.all([
+  const [lines, spent, overdue, events] = await Promise.all([
     db
-      .selectFrom('project_budget_lines as l')
-      .leftJoin('disbursements as d', 'd.budget_line_id', 'l.id')
-      .select((eb) => [
-        'l.id',
-        'l.label',
-        'l.amount',
-        'l.removed',
-        eb.fn.coalesce(eb.fn.sum<string>('d.amount'), sql<string>`0`).as('spent'),
-      ])
-      .where('l.project_id', '=', projectId)
-      .groupBy(['l.id', 'l.label', 'l.amount', 'l.removed', 'l.position'])
-      .orderBy('l.position')
-      .execute(),
-    db
-      .selectFrom('disbursements')
-      .select((eb) => [
-        eb.fn.countAll<string>().as('n'),
-        eb.fn.coalesce(eb.fn.sum<string>('amount'), sql<string>`0`).as('amount'),
-      ])
+      .selectFrom('project_budget_lines')
+      .select(['id', 'label', 'amount', 'removed'])
       .where('project_id', '=', projectId)
-      .where('acknowledged_at', 'is', null)
-      .where('created_at', '<', new Date(now.getTime() - ACK_OVERDUE_DAYS * 86_400_000))
-      .executeTakeFirstOrThrow(),
+      .orderBy('position')
+      .execute(),
+    spentByBudgetLine(db, projectId),
+    overdueDisbursements(db, projectId, now),
     db
       .selectFrom('project_events as pe')
       .select([
@@ -212,7 +252,7 @@ export async function getProject(db: Kysely<DB>, projectId: string, now: Date) {
       id: l.id,
       label: l.label,
       amount: fen(l.amount),
-      spent: fen(l.spent),
+      spent: spent.get(l.id) ?? 0,
       removed: l.removed,
     })),
     flow: {
@@ -223,7 +263,7 @@ export async function getProject(db: Kysely<DB>, projectId: string, now: Date) {
       spent: summary.spent,
       confirmed: summary.confirmed,
       unspent: summary.unspent,
-      overdue: { count: Number(overdue.n), amount: fen(overdue.amount) },
+      overdue,
     },
     events: events.map((e) => ({
       type: e.event_type,

@@ -1,51 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import {
+  Beneficiaries,
+  Beneficiary,
+  BeneficiaryBody,
+  CreateProjectBody,
+  OrgIdParams,
+  OrgProjectParams,
+  OrgProjects,
+  PageQuery,
+  ProjectDetail,
+  ProjectDisbursements,
+  ProjectIdParams,
+  ProjectPage,
+  ProjectSearchQuery,
+  PublicDonationPage,
+  UpdateProjectBody,
+} from '@goodtrace/contract';
 import { listProjectDonations } from '../donations/queries.js';
 import { AppError } from '../errors.js';
 import { requireUser } from '../http/auth.js';
-import { Cause, errorResponses, Json, Pagination, Text, Uuid } from '../http/schemas.js';
+import { errorResponses } from '../http/schemas.js';
 import { listDisbursements } from '../spending/queries.js';
 import { createBeneficiary, listBeneficiaries } from './beneficiaries.js';
 import { createProject, publishProject, updateProject } from './projects.js';
-import { getProject, listOrgProjects, searchProjects } from './queries.js';
-
-export const Money = Type.Object(
-  {
-    amount: Type.Integer({ description: 'In fen: 5000 is ¥50.00' }),
-    currency: Type.String({ minLength: 3, maxLength: 3, description: 'CNY' }),
-  },
-  { additionalProperties: false },
-);
-const IsoDate = Type.String({ format: 'date' });
-const BudgetLine = Type.Object(
-  {
-    id: Type.Optional(Uuid),
-    label: Text(80),
-    amount: Type.Integer({ description: 'In fen' }),
-  },
-  { additionalProperties: false },
-);
-const ProjectFields = {
-  title: Text(120, 2),
-  summary: Text(300, 10),
-  story: Text(10_000, 10),
-  cause: Cause,
-  city: Text(64),
-  region: Text(64),
-  beneficiaryDescription: Text(2000, 3),
-  goal: Money,
-  budget: Type.Array(BudgetLine, { minItems: 1, maxItems: 50 }),
-  startDate: IsoDate,
-  endDate: IsoDate,
-  coverSha256: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()])),
-};
-const ProjectIdParams = Type.Object({ projectId: Uuid });
-const OrgProjectParams = Type.Object({ orgId: Uuid, projectId: Uuid });
-const Sort = Type.Union([
-  Type.Literal('newest'),
-  Type.Literal('most_funded'),
-  Type.Literal('closing_soon'),
-]);
+import { getProject, isPublished, listOrgProjects, searchProjects } from './queries.js';
 
 const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const today = () => app.clock().toISOString().slice(0, 10);
@@ -57,15 +35,8 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Search published projects',
         tags: ['projects'],
-        querystring: Type.Object({
-          q: Type.Optional(Type.String({ maxLength: 100 })),
-          cause: Type.Optional(Cause),
-          city: Type.Optional(Type.String({ maxLength: 64 })),
-          orgId: Type.Optional(Uuid),
-          sort: Type.Optional(Sort),
-          ...Pagination,
-        }),
-        response: { 200: Json('A page of projects'), 400: errorResponses[400] },
+        querystring: ProjectSearchQuery,
+        response: { 200: ProjectPage, 400: errorResponses[400] },
       },
     },
     async (request) => {
@@ -91,7 +62,7 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'A published project: budget, money flow, log events',
         tags: ['projects'],
         params: ProjectIdParams,
-        response: { 200: Json(), 404: errorResponses[404] },
+        response: { 200: ProjectDetail, 404: errorResponses[404] },
       },
     },
     async (request) => {
@@ -110,8 +81,8 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "A project's paid donations (public fields and receipt ids)",
         tags: ['projects', 'donations'],
         params: ProjectIdParams,
-        querystring: Type.Object({ ...Pagination }),
-        response: { 200: Json(), 404: errorResponses[404] },
+        querystring: PageQuery,
+        response: { 200: PublicDonationPage, 404: errorResponses[404] },
       },
     },
     async (request) => {
@@ -133,7 +104,7 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "A project's disbursements with payee, evidence and confirmation",
         tags: ['projects', 'spending'],
         params: ProjectIdParams,
-        response: { 200: Json(), 404: errorResponses[404] },
+        response: { 200: ProjectDisbursements, 404: errorResponses[404] },
       },
     },
     async (request) => {
@@ -142,13 +113,16 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  /** The project just written, as its page shows it. */
+  async function projectOf(projectId: string) {
+    const project = await getProject(app.db, projectId, app.clock());
+    if (!project) throw new AppError('not_found', 'No such project.');
+    return project;
+  }
+
   async function publicProject(projectId: string) {
-    const p = await app.db
-      .selectFrom('projects')
-      .select('status')
-      .where('id', '=', projectId)
-      .executeTakeFirst();
-    if (!p || p.status === 'draft') throw new AppError('not_found', 'No such project.');
+    if (!(await isPublished(app.db, projectId)))
+      throw new AppError('not_found', 'No such project.');
   }
 
   app.get(
@@ -158,8 +132,8 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "A charity's projects, drafts too",
         tags: ['projects'],
-        params: Type.Object({ orgId: Uuid }),
-        response: { 200: Json(), ...errorResponses },
+        params: OrgIdParams,
+        response: { 200: OrgProjects, ...errorResponses },
       },
     },
     async (request) => ({ items: await listOrgProjects(app.db, request.params.orgId) }),
@@ -172,9 +146,9 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Draft a project',
         tags: ['projects'],
-        params: Type.Object({ orgId: Uuid }),
-        body: Type.Object(ProjectFields, { additionalProperties: false }),
-        response: { 200: Json(), 201: Json(), ...errorResponses },
+        params: OrgIdParams,
+        body: CreateProjectBody,
+        response: { 201: ProjectDetail, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -185,7 +159,7 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body,
       );
       reply.code(201);
-      return getProject(app.db, id, app.clock());
+      return projectOf(id);
     },
   );
 
@@ -197,7 +171,7 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'A project of this charity, draft or not',
         tags: ['projects'],
         params: OrgProjectParams,
-        response: { 200: Json(), ...errorResponses },
+        response: { 200: ProjectDetail, ...errorResponses },
       },
     },
     async (request) => {
@@ -216,18 +190,14 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Edit a project; a published project's budget change goes on the log",
         tags: ['projects'],
         params: OrgProjectParams,
-        // Type.Partial drops the options of the object it is given: they go on the result.
-        body: Type.Partial(Type.Object({ ...ProjectFields, budgetChangeReason: Text(500) }), {
-          additionalProperties: false,
-          minProperties: 1,
-        }),
-        response: { 200: Json(), 201: Json(), ...errorResponses },
+        body: UpdateProjectBody,
+        response: { 200: ProjectDetail, ...errorResponses },
       },
     },
     async (request) => {
       const { orgId, projectId } = request.params;
       await updateProject(app.db, orgId, projectId, request.body, app.clock());
-      return getProject(app.db, projectId, app.clock());
+      return projectOf(projectId);
     },
   );
 
@@ -239,13 +209,13 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Publish a project (on the log; opens donations)',
         tags: ['projects'],
         params: OrgProjectParams,
-        response: { 200: Json(), ...errorResponses },
+        response: { 200: ProjectDetail, ...errorResponses },
       },
     },
     async (request) => {
       const { orgId, projectId } = request.params;
       await publishProject(app.db, orgId, projectId, app.clock());
-      return getProject(app.db, projectId, app.clock());
+      return projectOf(projectId);
     },
   );
 
@@ -256,8 +226,8 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "A charity's registered payees",
         tags: ['spending'],
-        params: Type.Object({ orgId: Uuid }),
-        response: { 200: Json(), ...errorResponses },
+        params: OrgIdParams,
+        response: { 200: Beneficiaries, ...errorResponses },
       },
     },
     async (request) => ({ items: await listBeneficiaries(app.db, request.params.orgId) }),
@@ -270,20 +240,9 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Register a payee: a school, a person or a supplier',
         tags: ['spending'],
-        params: Type.Object({ orgId: Uuid }),
-        body: Type.Object(
-          {
-            name: Text(120, 2),
-            kind: Type.Union([
-              Type.Literal('school'),
-              Type.Literal('person'),
-              Type.Literal('supplier'),
-            ]),
-            region: Text(64),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Json(), 201: Json(), ...errorResponses },
+        params: OrgIdParams,
+        body: BeneficiaryBody,
+        response: { 201: Beneficiary, ...errorResponses },
       },
     },
     async (request, reply) => {

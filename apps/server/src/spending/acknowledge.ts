@@ -1,3 +1,4 @@
+import type { AckDetails, Acknowledged } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { hashToken } from '../donations/donor-secret.js';
@@ -15,7 +16,7 @@ function codeHash(code: string): string {
 }
 
 /** What the beneficiary is asked to confirm: who paid what, for what, when. */
-export async function findAcknowledgement(db: Kysely<DB>, code: string) {
+export async function findAcknowledgement(db: Kysely<DB>, code: string): Promise<AckDetails> {
   const row = await db
     .selectFrom('disbursements as d')
     .innerJoin('projects as p', 'p.id', 'd.project_id')
@@ -59,7 +60,7 @@ export async function acknowledgeDisbursement(
   code: string,
   input: { note?: string | null; photoSha256?: string | null },
   now: Date,
-) {
+): Promise<Acknowledged> {
   const hash = codeHash(code);
   return db.transaction().execute(async (tx) => {
     const d = await tx

@@ -1,9 +1,83 @@
-import type { Kysely } from 'kysely';
+import type { Disbursement } from '@goodtrace/contract';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { fen } from '../projects/money.js';
-import { ACK_OVERDUE_DAYS } from '../projects/queries.js';
 
 export const fileUrl = (sha256: string) => `/api/files/${sha256}`;
+
+/** Disbursements the beneficiary has not confirmed after this long are flagged publicly. */
+export const ACK_OVERDUE_DAYS = 30;
+
+/** Per budget line of a project, what was disbursed from it (lines without spending absent). */
+export async function spentByBudgetLine(
+  db: Kysely<DB>,
+  projectId: string,
+): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('disbursements')
+    .select((eb) => ['budget_line_id', eb.fn.sum<string>('amount').as('spent')])
+    .where('project_id', '=', projectId)
+    .groupBy('budget_line_id')
+    .execute();
+  return new Map(rows.map((r) => [r.budget_line_id, fen(r.spent)]));
+}
+
+/** Of these budget lines, the ones money was disbursed from. */
+export async function budgetLinesSpentFrom(db: Kysely<DB>, lineIds: string[]): Promise<string[]> {
+  if (lineIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('disbursements')
+    .select('budget_line_id')
+    .distinct()
+    .where('budget_line_id', 'in', lineIds)
+    .execute();
+  return rows.map((r) => r.budget_line_id);
+}
+
+/** A project's disbursements still unconfirmed ACK_OVERDUE_DAYS after they were recorded. */
+export async function overdueDisbursements(
+  db: Kysely<DB>,
+  projectId: string,
+  now: Date,
+): Promise<{ count: number; amount: number }> {
+  const row = await db
+    .selectFrom('disbursements')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('n'),
+      eb.fn.coalesce(eb.fn.sum<string>('amount'), sql<string>`0`).as('amount'),
+    ])
+    .where('project_id', '=', projectId)
+    .where('acknowledged_at', 'is', null)
+    .where('created_at', '<', new Date(now.getTime() - ACK_OVERDUE_DAYS * 86_400_000))
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.n), amount: fen(row.amount) };
+}
+
+/** Which charity and project a disbursement belongs to. */
+export async function findDisbursementOwner(db: Kysely<DB>, disbursementId: string) {
+  const d = await db
+    .selectFrom('disbursements')
+    .select(['org_id', 'project_id'])
+    .where('id', '=', disbursementId)
+    .executeTakeFirst();
+  return d && { orgId: d.org_id, projectId: d.project_id };
+}
+
+/** What a finding shows of the disbursements it is about, by id. */
+export async function disbursementSummaries(
+  db: Kysely<DB>,
+  ids: string[],
+): Promise<Map<string, { amount: number; purpose: string; date: string }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('disbursements')
+    .select(['id', 'amount', 'purpose', 'paid_on'])
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(
+    rows.map((r) => [r.id, { amount: fen(r.amount), purpose: r.purpose, date: r.paid_on }]),
+  );
+}
 
 /**
  * A project's disbursements as the public sees them: amount, budget line, payee (a private
@@ -15,7 +89,7 @@ export async function listDisbursements(
   projectId: string,
   now: Date,
   ids?: string[],
-) {
+): Promise<Disbursement[]> {
   let query = db
     .selectFrom('disbursements as d')
     .innerJoin('project_budget_lines as l', 'l.id', 'd.budget_line_id')

@@ -1,25 +1,20 @@
 import { type Allocation, allocateFifo } from '@goodtrace/books';
+import type { RecordDisbursementBody } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
-import type { DB, EvidenceKind } from '../db/schema.js';
+import type { DB } from '../db/schema.js';
 import { hashToken } from '../donations/donor-secret.js';
 import { debitShards, lockAllShards } from '../donations/funds.js';
 import { AppError } from '../errors.js';
 import { ownedFiles } from '../files/queries.js';
 import { ALLOCATIONS_PER_EVENT, fundsDisbursedEvents } from '../ledger/events.js';
+import { findBeneficiary } from '../projects/beneficiaries.js';
 import { checkAmount, checkCurrency, fen } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
+import { addSpent, findActiveBudgetLine, findOrgProject } from '../projects/queries.js';
 import { newAckCode } from './ack-code.js';
 
-export interface DisbursementInput {
-  amount: number;
-  currency: string;
-  budgetLineId: string;
-  beneficiaryId: string;
-  purpose: string;
-  /** The day the money was paid, YYYY-MM-DD. */
-  date: string;
-  evidence: { sha256: string; kind: EvidenceKind }[];
-}
+/** A disbursement as the charity records it (the contract's request body). */
+export type DisbursementInput = RecordDisbursementBody;
 
 /** Donations are read from the FIFO queue this many at a time. */
 const QUEUE_PAGE = 1000;
@@ -55,29 +50,13 @@ export async function recordDisbursement(
   }
 
   return db.transaction().execute(async (tx) => {
-    const project = await tx
-      .selectFrom('projects')
-      .select(['id', 'status', 'currency'])
-      .where('id', '=', projectId)
-      .where('org_id', '=', orgId)
-      .executeTakeFirst();
+    const project = await findOrgProject(tx, orgId, projectId);
     if (!project) throw new AppError('not_found', 'No such project in this charity.');
     if (project.status === 'draft')
       throw new AppError('project_not_open', 'Publish the project before spending from it.');
-    const line = await tx
-      .selectFrom('project_budget_lines')
-      .select(['id', 'label'])
-      .where('id', '=', input.budgetLineId)
-      .where('project_id', '=', projectId)
-      .where('removed', '=', false)
-      .executeTakeFirst();
+    const line = await findActiveBudgetLine(tx, projectId, input.budgetLineId);
     if (!line) throw new AppError('invalid_budget', 'No such budget line in this project.');
-    const payee = await tx
-      .selectFrom('beneficiaries')
-      .select(['id', 'name', 'kind', 'region'])
-      .where('id', '=', input.beneficiaryId)
-      .where('org_id', '=', orgId)
-      .executeTakeFirst();
+    const payee = await findBeneficiary(tx, orgId, input.beneficiaryId);
     if (!payee) throw new AppError('not_found', 'No such beneficiary in this charity.');
     // Evidence is what this charity uploaded: another charity's file, or a beneficiary's
     // photo, is not its to cite even though the bytes are stored.
@@ -156,11 +135,7 @@ export async function recordDisbursement(
         )
         .execute();
     }
-    await tx
-      .updateTable('projects')
-      .set((eb) => ({ disbursed: eb('disbursed', '+', String(input.amount)) }))
-      .where('id', '=', projectId)
-      .execute();
+    await addSpent(tx, projectId, input.amount);
     return { id: disbursementId, outboxId: outboxId!, allocations, ackCode: code };
   });
 }

@@ -1,13 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import {
+  AckCodeParams,
+  AckDetails,
+  AcknowledgeBody,
+  Acknowledged,
+  OrgProjectParams,
+  RecordDisbursementBody,
+  RecordedDisbursement,
+} from '@goodtrace/contract';
 import { requireUser } from '../http/auth.js';
-import { errorResponses, Json, Text, Uuid } from '../http/schemas.js';
-import { Money } from '../projects/routes.js';
+import { errorResponses } from '../http/schemas.js';
 import { acknowledgeDisbursement, findAcknowledgement } from './acknowledge.js';
 import { recordDisbursement } from './record-disbursement.js';
-
-const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
-const CodeParams = Type.Object({ code: Type.String({ minLength: 10, maxLength: 40 }) });
 
 const spendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -18,32 +22,9 @@ const spendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary:
           'Record money paid from a project, with evidence; answers the one-time confirmation code',
         tags: ['spending'],
-        params: Type.Object({ orgId: Uuid, projectId: Uuid }),
-        body: Type.Object(
-          {
-            ...Money.properties,
-            budgetLineId: Uuid,
-            beneficiaryId: Uuid,
-            purpose: Text(500, 3),
-            date: Type.String({ format: 'date' }),
-            evidence: Type.Array(
-              Type.Object(
-                {
-                  sha256: Sha256,
-                  kind: Type.Union([
-                    Type.Literal('invoice'),
-                    Type.Literal('receipt'),
-                    Type.Literal('photo'),
-                  ]),
-                },
-                { additionalProperties: false },
-              ),
-              { minItems: 1, maxItems: 20 },
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Json(), ...errorResponses },
+        params: OrgProjectParams,
+        body: RecordDisbursementBody,
+        response: { 201: RecordedDisbursement, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -74,8 +55,8 @@ const spendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'What a beneficiary is asked to confirm (from the one-time code)',
         tags: ['spending'],
-        params: CodeParams,
-        response: { 200: Json(), 404: errorResponses[404] },
+        params: AckCodeParams,
+        response: { 200: AckDetails, 404: errorResponses[404] },
       },
     },
     async (request) => findAcknowledgement(app.db, request.params.code),
@@ -88,15 +69,9 @@ const spendingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'The beneficiary confirms receipt (no account; the code works once)',
         tags: ['spending'],
-        params: CodeParams,
-        body: Type.Object(
-          {
-            note: Type.Optional(Type.Union([Text(1000), Type.Null()])),
-            photoSha256: Type.Optional(Type.Union([Sha256, Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Json(), ...errorResponses },
+        params: AckCodeParams,
+        body: AcknowledgeBody,
+        response: { 200: Acknowledged, ...errorResponses },
       },
     },
     async (request) =>

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Cause } from '@goodtrace/contract';
 import { generateSignerKey } from '@goodtrace/ledger';
 import type { LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../src/app.js';
@@ -50,7 +51,17 @@ export async function startTestApp(
     RATE_LIMIT_UPLOADS_PER_IP: '1000000',
     ...opts.env,
   });
-  const app = await buildApp(config, { database, ...(opts.clock ? { clock: opts.clock } : {}) });
+  // Every answer is checked against its declared schema: a field the schema lacks would be
+  // dropped by the serialiser without a sound. A mismatch fails its request (500) and the file.
+  const mismatches: string[] = [];
+  const app = await buildApp(config, {
+    database,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    checkResponses: (mismatch) => {
+      mismatches.push(mismatch);
+      console.error(mismatch);
+    },
+  });
   return {
     app,
     database,
@@ -58,6 +69,11 @@ export async function startTestApp(
       await app.close();
       if (!opts.database) await database.close();
       rmSync(filesDir, { recursive: true, force: true });
+      if (mismatches.length > 0) {
+        throw new Error(
+          `${mismatches.length} response(s) did not match their schema:\n${mismatches.join('\n')}`,
+        );
+      }
     },
   };
 }
@@ -137,7 +153,7 @@ export function sampleOrg(n: number | string, overrides: Record<string, unknown>
     name: `Charity ${n}`,
     registrationNumber: `REG-${tag}-${Math.random().toString(36).slice(2, 8)}`.toUpperCase(),
     city: 'Chengdu',
-    cause: 'education',
+    cause: 'education' as Cause,
     contactEmail: `contact-${tag}@example.org`,
     description: 'Books and teachers for village schools.',
     ...overrides,

@@ -1,5 +1,5 @@
+import type { OrgStatus } from '@goodtrace/contract';
 import { useI18n } from '../i18n';
-import type { OrgStatus } from '../types';
 
 export function StatusBadge({ status }: { status: OrgStatus }) {
   const { t } = useI18n();

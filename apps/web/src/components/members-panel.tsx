@@ -1,8 +1,8 @@
+import type { Org, OrgMembers, OrgRole } from '@goodtrace/contract';
 import { type FormEvent, useState } from 'react';
 import { del, get, post } from '../api';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
-import type { MembersResponse, Org, OrgRole } from '../types';
 import { useLoad } from '../use-load';
 import { email as checkEmail } from '../validation';
 import { FormError, Notice, SelectField, TextField } from './fields';
@@ -12,7 +12,7 @@ import { LoadFailed, Loading } from './load-state';
 export function MembersPanel({ org }: { org: Org }) {
   const { t, formatDate, errorMessage } = useI18n();
   const { user } = useSession();
-  const [load, reload] = useLoad(() => get<MembersResponse>(`/orgs/${org.id}/members`), org.id);
+  const [load, reload] = useLoad(() => get<OrgMembers>(`/orgs/${org.id}/members`), org.id);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<OrgRole>('editor');
   const [emailError, setEmailError] = useState<string | undefined>();

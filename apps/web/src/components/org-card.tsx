@@ -1,6 +1,6 @@
+import type { Org } from '@goodtrace/contract';
 import { Link } from 'react-router-dom';
 import { useI18n } from '../i18n';
-import type { Org } from '../types';
 import { CauseTag, StatusBadge } from './badges';
 
 /** One charity in a list, linking to its page. */

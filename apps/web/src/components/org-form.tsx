@@ -1,8 +1,7 @@
+import { causes } from '@goodtrace/contract/lists';
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { causes } from '../causes';
 import { useI18n } from '../i18n';
-import type { OrgInput } from '../types';
-import { type FieldErrors, hasErrors, validateOrg } from '../validation';
+import { type FieldErrors, hasErrors, type OrgInput, validateOrg } from '../validation';
 import { FormError, SelectField, TextArea, TextField } from './fields';
 
 export const emptyOrg: OrgInput = {

@@ -1,8 +1,8 @@
+import type { Page } from '@goodtrace/contract';
+import { causes } from '@goodtrace/contract/lists';
 import type { ReactNode } from 'react';
 import { get, query } from '../api';
-import { causes } from '../causes';
 import { useI18n } from '../i18n';
-import type { Page } from '../types';
 import { useLoad } from '../use-load';
 import type { useUrlSearch } from '../use-url-search';
 import { SelectField, TextField } from './fields';

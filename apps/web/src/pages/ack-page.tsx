@@ -1,3 +1,4 @@
+import type { AckDetails } from '@goodtrace/contract';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError, get, post } from '../api';
@@ -7,7 +8,6 @@ import { type MessageKey, useDocumentTitle, useI18n } from '../i18n';
 import { useLoad } from '../use-load';
 import { formatFen } from './charity-projects/money';
 import { useMoneyErrors } from './charity-projects/money-errors';
-import type { Acknowledgement } from './charity-projects/types';
 import { FilePicker, IMAGE_TYPES, useUploads } from './charity-projects/uploads';
 import './charity-projects/charity-projects.css';
 
@@ -69,7 +69,7 @@ export function AckCodeEntryPage() {
   );
 }
 
-function Details({ ack }: { ack: Acknowledgement }) {
+function Details({ ack }: { ack: AckDetails }) {
   const { t, formatDate } = useI18n();
   return (
     <dl className="details ack-details">
@@ -98,7 +98,7 @@ function Confirm({
   onDone,
 }: {
   code: string;
-  ack: Acknowledgement;
+  ack: AckDetails;
   onDone(mine: boolean): void;
 }) {
   const { t } = useI18n();
@@ -171,7 +171,7 @@ export function AckPage() {
   const { t, formatDate } = useI18n();
   useDocumentTitle(t('ack.title'));
   const [load, reload] = useLoad(
-    () => get<Acknowledgement>(`/acknowledgements/${encodeURIComponent(code)}`),
+    () => get<AckDetails>(`/acknowledgements/${encodeURIComponent(code)}`),
     code,
   );
   const [confirmed, setConfirmed] = useState(false);

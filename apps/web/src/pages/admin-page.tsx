@@ -1,3 +1,4 @@
+import type { Org, OrgStatus, Page } from '@goodtrace/contract';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { get, post, query } from '../api';
@@ -6,7 +7,6 @@ import { FormError, Notice, TextArea, TextField } from '../components/fields';
 import { ListView } from '../components/list-view';
 import { useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
-import type { Org, OrgStatus, Page } from '../types';
 import { useLoad } from '../use-load';
 import { useUrlSearch } from '../use-url-search';
 import { text } from '../validation';

@@ -1,3 +1,4 @@
+import type { Org, OrgReview } from '@goodtrace/contract';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { get } from '../api';
 import { CauseTag, StatusBadge } from '../components/badges';
@@ -7,7 +8,6 @@ import { LoadFailed, Loading } from '../components/load-state';
 import { MembersPanel } from '../components/members-panel';
 import { type MessageKey, useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
-import type { Org, Review } from '../types';
 import { useLoad } from '../use-load';
 import { FindingsPanel } from './audit/findings';
 import { ProjectsPanel } from './charity-projects/projects-panel';
@@ -51,7 +51,7 @@ function StatusBanner({ org }: { org: Org }) {
 
 function ReviewHistory({ orgId }: { orgId: string }) {
   const { t, formatDate } = useI18n();
-  const [load, reload] = useLoad(() => get<Review[]>(`/orgs/${orgId}/reviews`), orgId);
+  const [load, reload] = useLoad(() => get<OrgReview[]>(`/orgs/${orgId}/reviews`), orgId);
   return (
     <section className="card panel" aria-labelledby="history-title">
       <h2 id="history-title">{t('org.history')}</h2>

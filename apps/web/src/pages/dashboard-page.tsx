@@ -1,3 +1,4 @@
+import type { Invitation, Org } from '@goodtrace/contract';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { get, post } from '../api';
@@ -7,7 +8,6 @@ import { ListView } from '../components/list-view';
 import { LoadFailed } from '../components/load-state';
 import { useDocumentTitle, useI18n } from '../i18n';
 import { isStaff, useSession } from '../session';
-import type { Invitation, Org } from '../types';
 import { useLoad } from '../use-load';
 import { MyDonations } from './projects/my-donations';
 

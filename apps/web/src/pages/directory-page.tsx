@@ -1,8 +1,8 @@
-import { causes } from '../causes';
+import type { Org } from '@goodtrace/contract';
+import { causes } from '@goodtrace/contract/lists';
 import { OrgCard } from '../components/org-card';
 import { SearchForm, SearchResults } from '../components/search-form';
 import { useDocumentTitle, useI18n } from '../i18n';
-import type { Org } from '../types';
 import { useUrlSearch } from '../use-url-search';
 
 /** The public directory of verified charities; the search lives in the URL. */

@@ -1,11 +1,12 @@
+import type { Org } from '@goodtrace/contract';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { get, patch, post } from '../api';
 import { LoadFailed, Loading } from '../components/load-state';
 import { OrgForm } from '../components/org-form';
 import { useDocumentTitle, useI18n } from '../i18n';
-import type { Org, OrgInput } from '../types';
 import { useLoad } from '../use-load';
+import type { OrgInput } from '../validation';
 import { NotFoundPage } from './not-found-page';
 
 const fields = [

@@ -1,9 +1,9 @@
+import type { Org, Page } from '@goodtrace/contract';
 import { Link } from 'react-router-dom';
 import { get } from '../api';
 import { Loading } from '../components/load-state';
 import { OrgCard } from '../components/org-card';
 import { useDocumentTitle, useI18n } from '../i18n';
-import type { Org, Page } from '../types';
 import { useLoad } from '../use-load';
 
 export function HomePage() {

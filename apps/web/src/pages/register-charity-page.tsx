@@ -1,9 +1,9 @@
+import type { Org } from '@goodtrace/contract';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { post } from '../api';
 import { emptyOrg, OrgForm } from '../components/org-form';
 import { useDocumentTitle, useI18n } from '../i18n';
-import type { Org } from '../types';
 
 export function RegisterCharityPage() {
   const { t, errorMessage } = useI18n();

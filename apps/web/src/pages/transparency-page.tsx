@@ -1,3 +1,11 @@
+import type {
+  CosignedCheckpoint,
+  EventData,
+  EventType,
+  LogEvent,
+  LogInfo,
+  Unchecked,
+} from '@goodtrace/contract';
 import { encodeBase64, entryBundleForIndex, tileForNode, tilePath } from '@goodtrace/ledger';
 import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
@@ -19,10 +27,8 @@ import {
   type WitnessCheck,
   writeSeen,
 } from '../transparency';
-import type { LogEvent, LogInfo } from '../types';
 import { useDates } from '../use-dates';
 import { useLoad } from '../use-load';
-import type { CosignedCheckpoint } from './audit/types';
 
 interface Verified {
   info: LogInfo;
@@ -262,9 +268,10 @@ function str(value: unknown): string | null {
 }
 
 function EntrySummary({ event }: { event: LogEvent }) {
-  if (event.type === 'org.verified') {
-    const name = str(event.data.name);
-    const orgId = str(event.data.orgId);
+  if (event.type === ('org.verified' satisfies EventType)) {
+    const data = event.data as Unchecked<EventData<'org.verified'>>;
+    const name = str(data.name);
+    const orgId = str(data.orgId);
     if (name && orgId) return <Link to={`/charities/${encodeURIComponent(orgId)}`}>{name}</Link>;
     if (name) return <span>{name}</span>;
   }

@@ -3,31 +3,18 @@
 // (GET /api/projects/:id/disbursements), and the list of published projects (GET /api/projects).
 
 import type { Books, DisbursementBooks, ProjectBooks } from '@goodtrace/books';
+import type { Disbursement, Items, Page, ProjectDetail, ProjectSummary } from '@goodtrace/contract';
 import type { Fetcher } from './fetcher.js';
 import type { Finding, Findings } from './findings.js';
 
-interface ApiProject {
-  id: string;
-  donations: number;
-  flow: {
-    raised: number;
-    refunded: number;
-    owed: number;
-    allocated: number;
-    spent: number;
-    confirmed: number;
-    unspent: number;
-  };
-  budget: { id: string; label: string; spent: number }[];
-}
-
-interface ApiDisbursement {
-  id: string;
-  amount: number;
-  budgetLine: { id: string };
-  evidence: { sha256: string }[];
-  acknowledgement: unknown;
-}
+// What the comparison reads of the API's answers, as the contract names them (a renamed
+// member breaks this build). The server under audit is not trusted: a member it left out reads
+// as a difference.
+type ApiProject = Pick<ProjectDetail, 'id' | 'donations' | 'flow' | 'budget'>;
+type ApiDisbursement = Pick<
+  Disbursement,
+  'id' | 'amount' | 'budgetLine' | 'evidence' | 'acknowledgement'
+>;
 
 /** The project figures compared, as (name on the API, value on the API, value from the log). */
 function figures(api: ApiProject, p: ProjectBooks): [string, unknown, number][] {
@@ -71,7 +58,7 @@ export async function compareWithApi(
     [...books.projects.values()].map(async (p) => {
       const [api, listed] = await Promise.all([
         fetcher.jsonOf<ApiProject>(`api/projects/${encodeURIComponent(p.projectId)}`),
-        fetcher.jsonOf<{ items: ApiDisbursement[] }>(
+        fetcher.jsonOf<Items<ApiDisbursement>>(
           `api/projects/${encodeURIComponent(p.projectId)}/disbursements`,
         ),
       ]);
@@ -102,7 +89,7 @@ export async function compareWithApi(
 
   // Published projects the API shows that the log never saw published.
   for (let page = 1; ; page++) {
-    const list = await fetcher.jsonOf<{ items: { id: string }[]; total: number }>(
+    const list = await fetcher.jsonOf<Page<Pick<ProjectSummary, 'id'>>>(
       `api/projects?page=${page}&pageSize=100`,
     );
     for (const item of list?.items ?? []) {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Anomaly, checkInvariants, findAnomalies, Replay } from '@goodtrace/books';
+import { type EventData, hasType, type Unchecked } from '@goodtrace/contract';
 import {
   type Checkpoint,
   decodeBase64,
@@ -281,7 +282,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       progress: (total) => new Progress(total, sink),
       onEvent: (index, event) => {
         replay.apply({ index, event: event as Parameters<Replay['apply']>[0]['event'] });
-        if (event.type === 'funds.acknowledged') noteAckPhoto(evidence, index, event);
+        if (hasType(event, 'funds.acknowledged')) noteAckPhoto(evidence, index, event);
       },
     });
   } catch (e) {
@@ -397,7 +398,8 @@ async function run(argv: string[], io: Io): Promise<number> {
 }
 
 function noteAckPhoto(evidence: Map<string, EvidenceRef>, index: number, event: LedgerEvent) {
-  const data = event.data as Record<string, unknown> | null;
+  // From a server not trusted: the contract's member names, each checked before it is used.
+  const data = event.data as Unchecked<EventData<'funds.acknowledged'>> | null;
   const photo = data?.photo;
   if (typeof photo !== 'string' || evidence.has(photo)) return;
   evidence.set(photo, {

@@ -1,12 +1,12 @@
+import type { AnomalyList, Org } from '@goodtrace/contract';
+import { ANOMALY_CODES } from '@goodtrace/contract/lists';
 import { Link } from 'react-router-dom';
 import { get, query } from '../../api';
 import { SelectField } from '../../components/fields';
 import { ListView } from '../../components/list-view';
 import { useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';
-import { ANOMALY_CODES, type AnomalyList } from './types';
 import './audit.css';
 
 /** The anomalies recomputed from the log, filtered by kind and charity. */

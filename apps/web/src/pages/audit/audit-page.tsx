@@ -1,10 +1,11 @@
+import type { AnomalyCode, CharityBooks, Org, Page } from '@goodtrace/contract';
+import { ANOMALY_CODES } from '@goodtrace/contract/lists';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { get, query } from '../../api';
 import { Notice } from '../../components/fields';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import { isStaff, useSession } from '../../session';
-import type { Org, Page } from '../../types';
 import { useLoad } from '../../use-load';
 import { NotFoundPage } from '../not-found-page';
 import { AnomaliesCard } from './anomalies-card';
@@ -12,7 +13,6 @@ import { BooksCard } from './books-card';
 import { FileFindingForm } from './file-finding-form';
 import { FindingsCard } from './findings-card';
 import { HealthCard } from './health-card';
-import { ANOMALY_CODES, type AnomalyCode, type CharityBooks } from './types';
 import './audit.css';
 
 /**

@@ -1,9 +1,9 @@
+import type { CharityBooks } from '@goodtrace/contract';
 import { Link } from 'react-router-dom';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useI18n } from '../../i18n';
 import type { Load } from '../../use-load';
 import { useMoney } from '../../use-money';
-import type { CharityBooks } from './types';
 import './audit.css';
 
 /** A charity's books replayed from the log: its projects' money and its disbursements. */

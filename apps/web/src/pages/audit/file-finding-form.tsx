@@ -1,12 +1,12 @@
+import type { CharityBooks, Org, Severity } from '@goodtrace/contract';
+import { severities } from '@goodtrace/contract/lists';
 import { type FormEvent, useState } from 'react';
 import { post } from '../../api';
 import { FormError, SelectField, TextArea, TextField } from '../../components/fields';
 import { useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useMoney } from '../../use-money';
 import { text } from '../../validation';
 import { BODY_MAX, TITLE_MAX } from './findings';
-import { type CharityBooks, type Severity, severities } from './types';
 import './audit.css';
 
 /** The auditor's form: a finding on a charity, or on one of its disbursements. */

@@ -1,3 +1,4 @@
+import type { Finding } from '@goodtrace/contract';
 import { useState } from 'react';
 import { get, post, query } from '../../api';
 import { FormError } from '../../components/fields';
@@ -5,7 +6,6 @@ import { ListView } from '../../components/list-view';
 import { useI18n } from '../../i18n';
 import { useLoad } from '../../use-load';
 import { FindingCard } from './findings';
-import type { Finding } from './types';
 import './audit.css';
 
 /** Every finding (or one charity's), newest first; auditors close them here. */

@@ -1,3 +1,5 @@
+import type { Finding, Org } from '@goodtrace/contract';
+import { FINDING_BODY_MAX, FINDING_TITLE_MAX } from '@goodtrace/contract/lists';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { get, post } from '../../api';
@@ -5,15 +7,13 @@ import { FormError, Notice, TextArea } from '../../components/fields';
 import { ListView } from '../../components/list-view';
 import { useI18n } from '../../i18n';
 import { isStaff, useSession } from '../../session';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';
 import { text } from '../../validation';
-import type { Finding } from './types';
 import './audit.css';
 
-export const BODY_MAX = 5000;
-export const TITLE_MAX = 200;
+export const BODY_MAX = FINDING_BODY_MAX;
+export const TITLE_MAX = FINDING_TITLE_MAX;
 
 /** A finding as both sides see it: what, on what, how serious, and the conversation. */
 export function FindingCard({

@@ -1,8 +1,8 @@
+import type { LogHealth } from '@goodtrace/contract';
 import { get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useI18n } from '../../i18n';
 import { useLoad } from '../../use-load';
-import type { LogHealth } from './types';
 import './audit.css';
 
 /** Seconds as "3 min" / "2 h" / "5 d". */

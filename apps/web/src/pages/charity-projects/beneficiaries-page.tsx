@@ -1,15 +1,14 @@
+import type { Beneficiary, BeneficiaryKind, Org } from '@goodtrace/contract';
 import { type FormEvent, useState } from 'react';
 import { get, post } from '../../api';
 import { Breadcrumb } from '../../components/breadcrumb';
 import { FormError, Notice, SelectField, TextField } from '../../components/fields';
 import { ListView } from '../../components/list-view';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { type FieldError, text } from '../../validation';
 import { MemberOrg } from './member-org';
 import { useMoneyErrors } from './money-errors';
-import type { Beneficiary, BeneficiaryKind } from './types';
 import './charity-projects.css';
 
 export const beneficiaryKinds: BeneficiaryKind[] = ['school', 'person', 'supplier'];

@@ -1,3 +1,4 @@
+import type { Beneficiary, Org, ProjectDetail, RecordedDisbursement } from '@goodtrace/contract';
 import { type FormEvent, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { get, post } from '../../api';
@@ -6,7 +7,6 @@ import { CopyableText } from '../../components/copyable-text';
 import { DateField, FormError, SelectField, TextArea, YuanField } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import type { FieldError } from '../../validation';
 import { BeneficiaryForm } from './beneficiaries-page';
@@ -15,7 +15,6 @@ import { formatFen, parseYuan } from './money';
 import { useMoneyErrors, yuanErrorKey } from './money-errors';
 import { latestPaymentDate } from './payment-date';
 import { ProjectNotFound } from './project-not-found';
-import type { Beneficiary, ProjectDetail, RecordedDisbursement } from './types';
 import { DOCUMENT_TYPES, FilePicker, useUploads } from './uploads';
 import './charity-projects.css';
 

@@ -1,8 +1,8 @@
+import type { Org } from '@goodtrace/contract';
 import type { ReactNode } from 'react';
 import { useParams } from 'react-router-dom';
 import { get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { NotFoundPage } from '../not-found-page';
 

@@ -1,7 +1,8 @@
+import type { CreateProjectBody, Org, ProjectDetail } from '@goodtrace/contract';
+import { causes } from '@goodtrace/contract/lists';
 import { type FormEvent, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router-dom';
 import { get, patch, post } from '../../api';
-import { causes } from '../../causes';
 import { Breadcrumb } from '../../components/breadcrumb';
 import {
   DateField,
@@ -14,7 +15,6 @@ import {
 } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import type { FieldError } from '../../validation';
 import { MemberOrg } from './member-org';
@@ -22,7 +22,6 @@ import { fenToYuanInput, formatFen, parseYuan } from './money';
 import { useMoneyErrors, yuanErrorKey } from './money-errors';
 import { ProjectNotFound } from './project-not-found';
 import { ProjectStatusBadge } from './project-status-badge';
-import type { ProjectDetail, ProjectInput } from './types';
 import { FilePicker, IMAGE_TYPES, useUploads } from './uploads';
 import './charity-projects.css';
 
@@ -99,7 +98,7 @@ const limits = {
 } as const;
 
 /** Checks what was typed and builds the API's input, amounts in fen. */
-function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
+function toInput(v: Values): { input?: CreateProjectBody; errors: Errors } {
   const found: Errors = {};
   const msg = (key: MessageKey, vars?: Record<string, number>): FieldError =>
     vars ? { key, vars } : { key };
@@ -109,7 +108,8 @@ function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
     else if (value.length < min) found[field] = msg('validation.minLength', { min });
     else if (value.length > max) found[field] = msg('validation.maxLength', { max });
   }
-  if (!v.cause) found.cause = msg('validation.required');
+  const cause = causes.find((c) => c === v.cause);
+  if (!cause) found.cause = msg('validation.required');
   const goal = parseYuan(v.goal);
   if (!goal.ok) found.goal = msg(yuanErrorKey[goal.reason]);
   if (!v.startDate) found.startDate = msg('validation.required');
@@ -117,7 +117,7 @@ function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
   else if (v.startDate && v.endDate < v.startDate) found.endDate = msg('cp.form.endBeforeStart');
   if (v.budget.length === 0) found.budget = msg('cp.form.budgetEmpty');
   const seen = new Set<string>();
-  const budget: ProjectInput['budget'] = [];
+  const budget: CreateProjectBody['budget'] = [];
   for (const row of v.budget) {
     const label = row.label.trim();
     if (!label) found[`${row.key}.label`] = msg('validation.required');
@@ -129,14 +129,14 @@ function toInput(v: Values): { input?: ProjectInput; errors: Errors } {
     if (!amount.ok) found[`${row.key}.amount`] = msg(yuanErrorKey[amount.reason]);
     else budget.push({ ...(row.id ? { id: row.id } : {}), label, amount: amount.fen });
   }
-  if (Object.keys(found).length > 0 || !goal.ok) return { errors: found };
+  if (Object.keys(found).length > 0 || !goal.ok || !cause) return { errors: found };
   return {
     errors: found,
     input: {
       title: v.title.trim(),
       summary: v.summary.trim(),
       story: v.story.trim(),
-      cause: v.cause,
+      cause,
       city: v.city.trim(),
       region: v.region.trim(),
       beneficiaryDescription: v.beneficiaryDescription.trim(),
@@ -157,13 +157,13 @@ const budgetSignature = (rows: Row[]) =>
     }),
   );
 
-const sameBudget = (a: ProjectInput['budget'], b: ProjectInput['budget']) =>
+const sameBudget = (a: CreateProjectBody['budget'], b: CreateProjectBody['budget']) =>
   JSON.stringify(a.map((l) => [l.id ?? null, l.label, l.amount])) ===
   JSON.stringify(b.map((l) => [l.id ?? null, l.label, l.amount]));
 
 /** Only what changed: a published project refuses a goal or start date even if unchanged. */
-function changes(before: ProjectInput, after: ProjectInput): Partial<ProjectInput> {
-  const out: Partial<ProjectInput> = {};
+function changes(before: CreateProjectBody, after: CreateProjectBody): Partial<CreateProjectBody> {
+  const out: Partial<CreateProjectBody> = {};
   const keys = [
     'title',
     'summary',
@@ -175,7 +175,10 @@ function changes(before: ProjectInput, after: ProjectInput): Partial<ProjectInpu
     'startDate',
     'endDate',
   ] as const;
-  for (const k of keys) if (before[k] !== after[k]) out[k] = after[k];
+  const take = <K extends keyof CreateProjectBody>(k: K) => {
+    out[k] = after[k];
+  };
+  for (const k of keys) if (before[k] !== after[k]) take(k);
   if (before.goal.amount !== after.goal.amount) out.goal = after.goal;
   if (!sameBudget(before.budget, after.budget)) out.budget = after.budget;
   return out;

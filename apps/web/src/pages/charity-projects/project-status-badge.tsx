@@ -1,5 +1,5 @@
+import type { ProjectStatus } from '@goodtrace/contract';
 import { type MessageKey, useI18n } from '../../i18n';
-import type { ProjectStatus } from './types';
 import './charity-projects.css';
 
 export function ProjectStatusBadge({ status }: { status: ProjectStatus }) {

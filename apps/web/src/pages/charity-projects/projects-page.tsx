@@ -1,3 +1,4 @@
+import type { Org, ProjectSummary } from '@goodtrace/contract';
 import { Link, useLocation } from 'react-router-dom';
 import { get } from '../../api';
 import { CauseTag } from '../../components/badges';
@@ -5,12 +6,10 @@ import { Breadcrumb } from '../../components/breadcrumb';
 import { Notice } from '../../components/fields';
 import { ListView } from '../../components/list-view';
 import { type MessageKey, useDocumentTitle, useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import { useLoad } from '../../use-load';
 import { MemberOrg } from './member-org';
 import { formatFen } from './money';
 import { ProjectStatusBadge } from './project-status-badge';
-import type { ProjectSummary } from './types';
 import './charity-projects.css';
 
 const csvTables = ['donations', 'disbursements', 'allocations', 'balances'] as const;

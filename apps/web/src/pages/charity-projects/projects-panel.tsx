@@ -1,6 +1,6 @@
+import type { Org } from '@goodtrace/contract';
 import { Link } from 'react-router-dom';
 import { useI18n } from '../../i18n';
-import type { Org } from '../../types';
 import './charity-projects.css';
 
 /** On the charity's page, for its members: the way to its projects, spending and payees. */

@@ -1,8 +1,8 @@
+import type { EvidenceKind } from '@goodtrace/contract';
 import { type ChangeEvent, useCallback, useId, useRef, useState } from 'react';
 import { upload } from '../../api';
 import { type MessageKey, useI18n } from '../../i18n';
 import { useMoneyErrors } from './money-errors';
-import type { EvidenceKind } from './types';
 import './charity-projects.css';
 
 /** The server's limit (apps/server/src/files/file-store.ts). */

@@ -1,3 +1,4 @@
+import type { DonateBody, DonationStarted, ProjectDetail } from '@goodtrace/contract';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError, get, postIdempotent } from '../../api';
@@ -6,7 +7,6 @@ import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
 import { formatYuanShort, parseYuan } from '../../money';
 import { useSession } from '../../session';
-import type { DonationRequestBody, DonationStarted, ProjectDetail } from '../../types';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';
 import { email as checkEmail } from '../../validation';
@@ -68,7 +68,7 @@ function DonateForm({ project }: { project: ProjectDetail }) {
     setErrors(next);
     setFormError(null);
     if (!parsed.ok || next.email) return;
-    const body: DonationRequestBody = {
+    const body: DonateBody = {
       amount: parsed.fen,
       currency: 'CNY',
       frequency,

@@ -1,10 +1,10 @@
+import type { DonationTrace } from '@goodtrace/contract';
 import { failTrace, receiptFile, type TraceFacts, verifyTrace } from '@goodtrace/verify';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError, get, query } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { DonationTrace } from '../../types';
 import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';

@@ -1,5 +1,5 @@
+import type { EvidenceFile } from '@goodtrace/contract';
 import { useI18n } from '../../i18n';
-import type { EvidenceFile } from '../../types';
 import './projects.css';
 
 /** An evidence file's kind as a word (invoice, receipt, photo…), else the raw kind. */

@@ -1,6 +1,6 @@
+import type { ProjectFlow } from '@goodtrace/contract';
 import type { ReactNode } from 'react';
 import { useI18n } from '../../i18n';
-import type { ProjectFlow } from '../../types';
 import { useMoney } from '../../use-money';
 import './projects.css';
 

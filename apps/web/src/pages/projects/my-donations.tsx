@@ -1,10 +1,10 @@
+import type { MyDonation, Page } from '@goodtrace/contract';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { del, get, query } from '../../api';
 import { FormError, Notice } from '../../components/fields';
 import { ListView } from '../../components/list-view';
 import { useI18n } from '../../i18n';
-import type { MyDonation, Page } from '../../types';
 import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';

@@ -1,9 +1,9 @@
+import type { Disbursement, Page, ProjectDetail, PublicDonation } from '@goodtrace/contract';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get, query } from '../../api';
 import { ListView } from '../../components/list-view';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { Disbursement, Page, ProjectDetail, PublicDonation } from '../../types';
 import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';

@@ -1,9 +1,9 @@
+import type { ProjectSummary } from '@goodtrace/contract';
+import { causes } from '@goodtrace/contract/lists';
 import { Link } from 'react-router-dom';
-import { causes } from '../../causes';
 import { SelectField } from '../../components/fields';
 import { SearchForm, SearchResults } from '../../components/search-form';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { ProjectSummary } from '../../types';
 import { useDates } from '../../use-dates';
 import { useMoney } from '../../use-money';
 import { useUrlSearch } from '../../use-url-search';

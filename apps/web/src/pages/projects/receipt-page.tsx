@@ -1,10 +1,10 @@
+import type { EventData, ProjectSummary, Unchecked } from '@goodtrace/contract';
 import { type FactResult, verifyDonation } from '@goodtrace/verify';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { ApiError, get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { ProjectSummary } from '../../types';
 import { useDates } from '../../use-dates';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';
@@ -49,9 +49,9 @@ function shownOf(receipt: unknown): Shown {
     string,
     unknown
   >;
-  const d = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<
-    string,
-    unknown
+  // A donation.received as the contract names its members; nothing here trusts their types.
+  const d = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Unchecked<
+    EventData<'donation.received'>
   >;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);

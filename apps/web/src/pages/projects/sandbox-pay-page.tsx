@@ -1,10 +1,10 @@
+import type { DonorDonation } from '@goodtrace/contract';
 import { useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError, get, post, query } from '../../api';
 import { FormError } from '../../components/fields';
 import { LoadFailed, Loading } from '../../components/load-state';
 import { useDocumentTitle, useI18n } from '../../i18n';
-import type { DonorDonation } from '../../types';
 import { useLoad } from '../../use-load';
 import { useMoney } from '../../use-money';
 import { NotFoundPage } from '../not-found-page';
