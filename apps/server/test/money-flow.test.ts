@@ -2,6 +2,7 @@ import { verifyReceipt } from '@goodtrace/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBooks } from '../src/books/check-books.js';
 import { donorCommitment } from '../src/donations/donor-secret.js';
+import { receiptPdfData } from '../src/donations/queries.js';
 import { chargeDueMonthly } from '../src/donations/recurring.js';
 import { Client, errorCode, startTestApp, type TestApp, testLogOrigin } from './support/app.js';
 import {
@@ -206,6 +207,31 @@ describe('a yuan followed from the donor to the beneficiary', () => {
       (await t.app.inject({ method: 'GET', url: `/api/receipts/${pending.donation.id}/pdf` }))
         .statusCode,
     ).toBe(404);
+  });
+
+  it("a PDF receipt names the donation's place on the log: its index, its leaf hash and a log size that covers it", async () => {
+    const { project } = await publishedProject(t, { title: 'Desks for Riverside School' });
+    const paid = await paidDonation(t, project.id, 4200, { displayName: 'Wang Fang' });
+    await drainLog(t);
+    const receipt = (
+      await t.app.inject({ method: 'GET', url: `/api/receipts/${paid.donation.id}` })
+    ).json();
+    const entry = (
+      await t.app.inject({ method: 'GET', url: `/api/log/entries/${receipt.leafIndex}` })
+    ).json();
+    expect(entry.event.data).toMatchObject({ donationId: paid.donation.id });
+    const data = await receiptPdfData(t.database.db, paid.donation.id);
+    expect(data).toMatchObject({
+      donationId: paid.donation.id,
+      projectTitle: 'Desks for Riverside School',
+      amount: 4200,
+      currency: 'CNY',
+      displayName: 'Wang Fang',
+      logIndex: receipt.leafIndex,
+      leafHashHex: Buffer.from(entry.leafHash, 'base64').toString('hex'),
+      testMoney: true,
+    });
+    expect(data.checkpointSize).toBeGreaterThan(receipt.leafIndex);
   });
 
   it('a monthly donation is charged once a month, never twice for the same month, until stopped', async () => {

@@ -1,6 +1,7 @@
 import { checkInvariants, type LoggedEvent, Replay } from '@goodtrace/books';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { fundsTotals } from '../donations/funds.js';
 import { readEntries } from '../ledger/read.js';
 import { fen } from '../projects/money.js';
 
@@ -31,17 +32,8 @@ export async function checkBooks(db: Kysely<DB>) {
 
   const projects = await db
     .selectFrom('projects as p')
-    .innerJoin('project_funds as f', 'f.project_id', 'p.id')
-    .select((eb) => [
-      'p.id',
-      'p.status',
-      'p.disbursed',
-      eb.fn.sum<string>('f.raised').as('raised'),
-      eb.fn.sum<string>('f.refunded').as('refunded'),
-      eb.fn.sum<string>('f.owed').as('owed'),
-      eb.fn.sum<string>('f.balance').as('unspent'),
-    ])
-    .groupBy(['p.id', 'p.status', 'p.disbursed'])
+    .innerJoin(fundsTotals(db).as('f'), 'f.project_id', 'p.id')
+    .select(['p.id', 'p.status', 'p.disbursed', 'f.raised', 'f.refunded', 'f.owed', 'f.unspent'])
     .execute();
   for (const p of projects) {
     const b = books.projects.get(p.id);

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { fundsTotals } from '../donations/funds.js';
 import type { BookTable, Row } from './book-tables.js';
 
 /** The books context's SQL: a charity's books read a page at a time, and what heads them. */
@@ -212,32 +213,29 @@ async function* allocationPages(
 async function* balancePages(db: Kysely<DB>, orgId: string): AsyncGenerator<Row[]> {
   const projects = await db
     .selectFrom('projects as p')
-    .select((eb) => [
+    // Summed over the charity's projects' shards only: the totals are not computed for every
+    // project on the platform.
+    .innerJoin(
+      fundsTotals(db)
+        .where(
+          'project_id',
+          'in',
+          db.selectFrom('projects').select('id').where('org_id', '=', orgId),
+        )
+        .as('f'),
+      'f.project_id',
+      'p.id',
+    )
+    .select([
       'p.id',
       'p.title',
       'p.status',
       'p.goal_amount',
       'p.disbursed',
-      eb
-        .selectFrom('project_funds as f')
-        .whereRef('f.project_id', '=', 'p.id')
-        .select(sql<string>`coalesce(sum(f.raised), 0)`.as('v'))
-        .as('raised'),
-      eb
-        .selectFrom('project_funds as f')
-        .whereRef('f.project_id', '=', 'p.id')
-        .select(sql<string>`coalesce(sum(f.refunded), 0)`.as('v'))
-        .as('refunded'),
-      eb
-        .selectFrom('project_funds as f')
-        .whereRef('f.project_id', '=', 'p.id')
-        .select(sql<string>`coalesce(sum(f.owed), 0)`.as('v'))
-        .as('owed'),
-      eb
-        .selectFrom('project_funds as f')
-        .whereRef('f.project_id', '=', 'p.id')
-        .select(sql<string>`coalesce(sum(f.balance), 0)`.as('v'))
-        .as('unspent'),
+      'f.raised',
+      'f.refunded',
+      'f.owed',
+      'f.unspent',
     ])
     .where('p.org_id', '=', orgId)
     .where('p.status', '!=', 'draft')

@@ -1,11 +1,13 @@
+import { hashLeaf } from '@goodtrace/ledger';
 import { type Kysely, sql } from 'kysely';
 import type { ItemResult } from '../db/group-commit.js';
 import { PREPARED } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { getReceipts, type ReceiptSource } from '../ledger/read.js';
+import { currentSize, getReceipts, logEntries, type ReceiptSource } from '../ledger/read.js';
 import { fen } from '../projects/money.js';
-import { listDisbursements } from '../spending/queries.js';
+import type { ReceiptPdfData } from '../receipts/receipt-pdf.js';
+import { donationAllocations, listDisbursements } from '../spending/queries.js';
 import { donorCommitment, tokenMatches } from './donor-secret.js';
 import type { Donations } from './service.js';
 
@@ -161,6 +163,72 @@ export async function getDonorDonation(db: Kysely<DB>, donationId: string, acces
   };
 }
 
+const noReceipt = () => new AppError('not_found', 'No paid donation with this receipt id.');
+
+/**
+ * The log event (outbox id) of a paid donation's `donation.received`, which its receipt
+ * proves; a donation refunded since keeps its receipt. not_found for any other donation.
+ */
+export async function receiptEvent(db: Kysely<DB>, donationId: string): Promise<string> {
+  const d = await db
+    .selectFrom('donations')
+    .select(['outbox_id'])
+    .where('id', '=', donationId)
+    .where('status', 'in', ['paid', 'refunded'])
+    .executeTakeFirst();
+  if (!d?.outbox_id) throw noReceipt();
+  return d.outbox_id;
+}
+
+/**
+ * What a paid (or since refunded) donation's printable receipt shows: the gift, the project
+ * and charity, and its place on the log with the log's size when read (both null until the
+ * event is sequenced). not_found for any other donation.
+ */
+export async function receiptPdfData(
+  db: Kysely<DB>,
+  donationId: string,
+): Promise<Omit<ReceiptPdfData, 'receiptUrl'>> {
+  const d = await db
+    .selectFrom('donations as d')
+    .innerJoin('projects as p', 'p.id', 'd.project_id')
+    .innerJoin('orgs as o', 'o.id', 'd.org_id')
+    .leftJoin(logEntries(db).as('e'), 'e.outbox_id', 'd.outbox_id')
+    .select([
+      'd.id',
+      'd.amount',
+      'd.currency',
+      'd.paid_at',
+      'd.anonymous',
+      'd.display_name',
+      'd.provider',
+      'p.title',
+      'o.name as org_name',
+      'e.idx',
+      'e.leaf',
+    ])
+    .where('d.id', '=', donationId)
+    .where('d.status', 'in', ['paid', 'refunded'])
+    .executeTakeFirst();
+  if (!d) throw noReceipt();
+  // Read after the index, so the size covers it.
+  const size = await currentSize(db);
+  const logged = d.idx !== null && d.idx !== undefined;
+  return {
+    donationId: d.id,
+    projectTitle: d.title,
+    orgName: d.org_name,
+    amount: fen(d.amount),
+    currency: d.currency,
+    paidAt: d.paid_at!,
+    displayName: d.anonymous ? null : d.display_name,
+    logIndex: logged ? Number(d.idx) : null,
+    leafHashHex: logged && d.leaf ? Buffer.from(hashLeaf(d.leaf)).toString('hex') : null,
+    checkpointSize: logged ? size : null,
+    testMoney: d.provider === 'sandbox',
+  };
+}
+
 /**
  * What the sandbox checkout needs to pay a donation, for the holder of its link's token only
  * (not_found otherwise, as getDonorDonation): one small read instead of the donor's whole view.
@@ -217,13 +285,7 @@ export async function getTrace(
   // side: three round trips in all, however many allocations.
   const [donation, allocations] = await Promise.all([
     getDonorDonation(db, donationId, access),
-    db
-      .selectFrom('allocations as a')
-      .innerJoin('disbursements as d', 'd.id', 'a.disbursement_id')
-      .select(['a.disbursement_id', 'a.amount', 'a.outbox_id', 'd.ack_outbox_id'])
-      .where('a.donation_id', '=', donationId)
-      .orderBy('a.disbursement_id')
-      .execute(),
+    donationAllocations(db, donationId),
   ]);
   const [disbursements, [donationReceipt, ...rest]] = await Promise.all([
     allocations.length

@@ -18,17 +18,15 @@ import {
   SandboxPaid,
   SandboxPayBody,
 } from '@goodtrace/contract';
-import { hashLeaf } from '@goodtrace/ledger';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { binary, errorResponses } from '../http/schemas.js';
-import { currentSize, getReceipt } from '../ledger/read.js';
+import { getReceipt } from '../ledger/read.js';
 import { PaymentSignatureError } from '../payments/provider.js';
 import { renderReceiptPdf } from '../receipts/receipt-pdf.js';
 import { listMyDonations, stopMonthly } from './my-donations.js';
-import { getDonorDonation, getTrace } from './queries.js';
+import { getDonorDonation, getTrace, receiptEvent, receiptPdfData } from './queries.js';
 
 const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -135,14 +133,11 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const d = await app.db
-        .selectFrom('donations')
-        .select(['outbox_id'])
-        .where('id', '=', request.params.donationId)
-        .where('status', 'in', ['paid', 'refunded'])
-        .executeTakeFirst();
-      if (!d?.outbox_id) throw new AppError('not_found', 'No paid donation with this receipt id.');
-      const found = await getReceipt(app.db, d.outbox_id, app.ledger.receipts);
+      const found = await getReceipt(
+        app.db,
+        await receiptEvent(app.db, request.params.donationId),
+        app.ledger.receipts,
+      );
       if (found.status === 'pending') {
         reply.code(202).header('retry-after', '1');
         return { status: 'pending' as const };
@@ -170,47 +165,17 @@ const donationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const d = await app.db
-        .selectFrom('donations as d')
-        .innerJoin('projects as p', 'p.id', 'd.project_id')
-        .innerJoin('orgs as o', 'o.id', 'd.org_id')
-        .leftJoin('ledger_outbox as e', 'e.id', 'd.outbox_id')
-        .select([
-          'd.id',
-          'd.amount',
-          'd.currency',
-          'd.paid_at',
-          'd.anonymous',
-          'd.display_name',
-          'd.provider',
-          'p.title',
-          'o.name as org_name',
-          sql<string | null>`ledger_index_of(d.outbox_id)`.as('idx'),
-          'e.leaf',
-        ])
-        .where('d.id', '=', request.params.donationId)
-        .where('d.status', 'in', ['paid', 'refunded'])
-        .executeTakeFirst();
-      if (!d) throw new AppError('not_found', 'No paid donation with this receipt id.');
-      const size = await currentSize(app.db);
+      const receipt = await receiptPdfData(app.db, request.params.donationId);
       const pdf = await renderReceiptPdf({
-        donationId: d.id,
-        projectTitle: d.title,
-        orgName: d.org_name,
-        amount: Number(d.amount),
-        currency: d.currency,
-        paidAt: d.paid_at!,
-        displayName: d.anonymous ? null : d.display_name,
-        logIndex: d.idx === null ? null : Number(d.idx),
-        leafHashHex:
-          d.idx !== null && d.leaf ? Buffer.from(hashLeaf(d.leaf)).toString('hex') : null,
-        checkpointSize: d.idx === null ? null : size,
-        receiptUrl: `${request.protocol}://${request.host}/receipts/${d.id}`,
-        testMoney: d.provider === 'sandbox',
+        ...receipt,
+        receiptUrl: `${request.protocol}://${request.host}/receipts/${receipt.donationId}`,
       });
       reply
         .header('content-type', 'application/pdf')
-        .header('content-disposition', `inline; filename="goodtrace-receipt-${d.id}.pdf"`)
+        .header(
+          'content-disposition',
+          `inline; filename="goodtrace-receipt-${receipt.donationId}.pdf"`,
+        )
         .header('cache-control', 'no-store');
       return reply.send(pdf);
     },

@@ -57,6 +57,13 @@ export async function ownedFiles(
   return new Map(rows.map((r) => [r.sha256, r.media_type]));
 }
 
+/**
+ * Every stored file's type and size, as a sub-query for a reader to join on `sha256` (a list
+ * of evidence with its files stays one statement).
+ */
+export const storedFiles = (db: Kysely<DB>) =>
+  db.selectFrom('files').select(['sha256', 'media_type', 'size']);
+
 /** A stored file's type and size, or undefined when no upload recorded it. */
 export async function findFile(db: Kysely<DB>, sha256: string) {
   return db

@@ -14,6 +14,16 @@ import { consistencyProof, inclusionProof, type TileCache, tileHashAt } from './
 
 /** Reads of the log for the JSON API: entries, proofs and receipts. */
 
+/**
+ * Every event appended to the log (the outbox), with its leaf and its index on the log (null
+ * until sequenced): a sub-query for a reader to join on `outbox_id`, so that a row and the log
+ * entry of its event are read in one statement.
+ */
+export const logEntries = (db: Kysely<DB>) =>
+  db
+    .selectFrom('ledger_outbox')
+    .select(['id as outbox_id', 'leaf', sql<string | null>`ledger_index_of(id)`.as('idx')]);
+
 export async function currentSize(db: Kysely<DB>): Promise<number> {
   const s = await db
     .selectFrom('ledger_state')

@@ -1,6 +1,7 @@
 import type { BudgetLineInput, CreateProjectBody } from '@goodtrace/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { openFunds } from '../donations/funds.js';
 import { AppError } from '../errors.js';
 import { ownedFiles } from '../files/queries.js';
 import {
@@ -10,7 +11,7 @@ import {
 } from '../ledger/events.js';
 import { findOrg } from '../orgs/queries.js';
 import { budgetLinesSpentFrom } from '../spending/queries.js';
-import { CURRENCY, checkAmount, checkCurrency, FUND_SHARDS, fen } from './money.js';
+import { CURRENCY, checkAmount, checkCurrency, fen } from './money.js';
 import { logProjectEvents } from './project-log.js';
 
 /** A project as a charity drafts it (the contract's request body; amounts in fen). */
@@ -85,10 +86,7 @@ export async function createProject(
         })),
       )
       .execute();
-    await tx
-      .insertInto('project_funds')
-      .values(Array.from({ length: FUND_SHARDS }, (_, shard) => ({ project_id: id, shard })))
-      .execute();
+    await openFunds(tx, id);
     return id;
   });
 }

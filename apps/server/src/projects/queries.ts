@@ -1,21 +1,9 @@
 import type { Cause, Page, ProjectDetail, ProjectSort, ProjectSummary } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { fundsTotals } from '../donations/funds.js';
 import { overdueDisbursements, spentByBudgetLine } from '../spending/queries.js';
 import { fen } from './money.js';
-
-const fundsTotals = (db: Kysely<DB>) =>
-  db
-    .selectFrom('project_funds')
-    .select((eb) => [
-      'project_funds.project_id',
-      eb.fn.sum<string>('raised').as('raised'),
-      eb.fn.sum<string>('refunded').as('refunded'),
-      eb.fn.sum<string>('owed').as('owed'),
-      eb.fn.sum<string>('balance').as('unspent'),
-      eb.fn.sum<string>('donations').as('donations'),
-    ])
-    .groupBy('project_funds.project_id');
 
 function projectSummaryQuery(db: Kysely<DB>) {
   return db

@@ -138,16 +138,13 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
       },
       at,
     );
-    const row = await db
-      .selectFrom('donations')
-      .select(['provider_ref'])
-      .where('id', '=', started.donation.id)
-      .executeTakeFirstOrThrow();
+    // The sandbox payment the start opened, as the checkout reads it.
+    const payment = await donations.checkouts.submit(started.donation.id);
     await donations.applyPayment(
       {
         eventId: `evt_demo_${n}`,
         kind: 'payment.succeeded',
-        providerRef: row.provider_ref!,
+        providerRef: payment!.provider_ref!,
         donationId: started.donation.id,
         amount,
         currency: 'CNY',

@@ -1,6 +1,7 @@
 import type { Disbursement } from '@goodtrace/contract';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { storedFiles } from '../files/queries.js';
 import { fen } from '../projects/money.js';
 
 export const fileUrl = (sha256: string) => `/api/files/${sha256}`;
@@ -80,6 +81,20 @@ export async function disbursementSummaries(
 }
 
 /**
+ * What disbursements took from one donation, in disbursement id order: each part's amount and
+ * `funds.disbursed` event, and the disbursement's confirmation event (null until confirmed).
+ */
+export async function donationAllocations(db: Kysely<DB>, donationId: string) {
+  return db
+    .selectFrom('allocations as a')
+    .innerJoin('disbursements as d', 'd.id', 'a.disbursement_id')
+    .select(['a.disbursement_id', 'a.amount', 'a.outbox_id', 'd.ack_outbox_id'])
+    .where('a.donation_id', '=', donationId)
+    .orderBy('a.disbursement_id')
+    .execute();
+}
+
+/**
  * A project's disbursements as the public sees them: amount, budget line, payee (a private
  * person by kind and region only), purpose, evidence, and whether the beneficiary confirmed —
  * flagged overdue when not after 30 days.
@@ -121,7 +136,7 @@ export async function listDisbursements(
   const evidenceOf = (disbursementIds: string[]) =>
     db
       .selectFrom('disbursement_evidence as e')
-      .innerJoin('files as f', 'f.sha256', 'e.sha256')
+      .innerJoin(storedFiles(db).as('f'), 'f.sha256', 'e.sha256')
       .select(['e.disbursement_id', 'e.sha256', 'e.kind', 'f.media_type', 'f.size'])
       .where('e.disbursement_id', 'in', disbursementIds)
       .orderBy('e.position')

@@ -1,14 +1,13 @@
-import { type Allocation, allocateFifo } from '@goodtrace/books';
 import type { RecordDisbursementBody } from '@goodtrace/contract';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { hashToken } from '../donations/donor-secret.js';
-import { debitShards, lockAllShards } from '../donations/funds.js';
+import { allocateFunds } from '../donations/funds.js';
 import { AppError } from '../errors.js';
 import { ownedFiles } from '../files/queries.js';
 import { ALLOCATIONS_PER_EVENT, fundsDisbursedEvents } from '../ledger/events.js';
 import { findBeneficiary } from '../projects/beneficiaries.js';
-import { checkAmount, checkCurrency, fen } from '../projects/money.js';
+import { checkAmount, checkCurrency } from '../projects/money.js';
 import { logProjectEvents } from '../projects/project-log.js';
 import { addSpent, findActiveBudgetLine, findOrgProject } from '../projects/queries.js';
 import { newAckCode } from './ack-code.js';
@@ -16,15 +15,16 @@ import { newAckCode } from './ack-code.js';
 /** A disbursement as the charity records it (the contract's request body). */
 export type DisbursementInput = RecordDisbursementBody;
 
-/** Donations are read from the FIFO queue this many at a time. */
-const QUEUE_PAGE = 1000;
+/** Allocation rows are inserted this many at a time. */
+const INSERT_PAGE = 1000;
 
 /**
- * Records money paid out of a project, in ONE transaction: the fund shards are locked and
- * debited (never below zero), the amount is allocated to the oldest unallocated donations
- * (FIFO by paidSeq, the rule packages/books replays), and `funds.disbursed` — with its
- * allocations and the evidence files' hashes — goes to the outbox. Returns the one-time code
- * for the beneficiary's confirmation; it is not stored, only its hash.
+ * Records money paid out of a project, in ONE transaction: the donations context locks and
+ * debits the fund shards (never below zero) and allocates the amount to the oldest unallocated
+ * donations (allocateFunds: FIFO by paidSeq, the rule packages/books replays), and
+ * `funds.disbursed` — with its allocations and the evidence files' hashes — goes to the
+ * outbox. Returns the one-time code for the beneficiary's confirmation; it is not stored, only
+ * its hash.
  */
 export async function recordDisbursement(
   db: Kysely<DB>,
@@ -68,9 +68,7 @@ export async function recordDisbursement(
         { notUploaded: shas.filter((s) => !mediaType.has(s)) },
       );
 
-    await lockAllShards(tx, projectId);
-    await debitShards(tx, projectId, input.amount);
-    const allocations = await allocateFromQueue(tx, projectId, input.amount);
+    const allocations = await allocateFunds(tx, projectId, input.amount);
 
     const code = newAckCode();
     const disbursementId = crypto.randomUUID();
@@ -121,11 +119,11 @@ export async function recordDisbursement(
         })),
       )
       .execute();
-    for (let i = 0; i < allocations.length; i += QUEUE_PAGE) {
+    for (let i = 0; i < allocations.length; i += INSERT_PAGE) {
       await tx
         .insertInto('allocations')
         .values(
-          allocations.slice(i, i + QUEUE_PAGE).map((a, j) => ({
+          allocations.slice(i, i + INSERT_PAGE).map((a, j) => ({
             disbursement_id: disbursementId,
             donation_id: a.donationId,
             amount: a.amount,
@@ -138,49 +136,4 @@ export async function recordDisbursement(
     await addSpent(tx, projectId, input.amount);
     return { id: disbursementId, outboxId: outboxId!, allocations, ackCode: code };
   });
-}
-
-/**
- * Walks the project's unallocated donations oldest first (paidSeq), a page at a time, and marks
- * what this disbursement takes from each. The shards are locked, so the queue cannot change.
- */
-async function allocateFromQueue(
-  tx: Kysely<DB>,
-  projectId: string,
-  amount: number,
-): Promise<Allocation[]> {
-  const taken: Allocation[] = [];
-  let left = amount;
-  let after = '0';
-  while (left > 0) {
-    const page = await tx
-      .selectFrom('donations')
-      .select(['id', 'paid_seq', sql<string>`amount - allocated`.as('remaining')])
-      .where('project_id', '=', projectId)
-      .where('status', '=', 'paid')
-      .where(sql<boolean>`allocated < amount`)
-      .where('paid_seq', '>', after)
-      .orderBy('paid_seq')
-      .limit(QUEUE_PAGE)
-      .execute();
-    if (page.length === 0) {
-      // The shard balances said there was enough; the donations disagree. Never paper over it.
-      throw new Error(
-        `project ${projectId}: fund shards and unallocated donations disagree by ${left} fen`,
-      );
-    }
-    const queue = page.map((d) => ({ donationId: d.id, remaining: fen(d.remaining) }));
-    const total = queue.reduce((s, q) => s + q.remaining, 0);
-    const part = allocateFifo(queue, Math.min(left, total))!;
-    taken.push(...part);
-    left -= part.reduce((s, a) => s + a.amount, 0);
-    after = page.at(-1)!.paid_seq!;
-  }
-  for (let i = 0; i < taken.length; i += QUEUE_PAGE) {
-    const chunk = taken.slice(i, i + QUEUE_PAGE);
-    await sql`update donations d set allocated = d.allocated + v.amount
-      from (values ${sql.join(chunk.map((a) => sql`(${a.donationId}::uuid, ${a.amount}::bigint)`))}) as v(id, amount)
-      where d.id = v.id`.execute(tx);
-  }
-  return taken;
 }
