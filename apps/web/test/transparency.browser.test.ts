@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { generateSignerKey } from '@goodtrace/ledger';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendEvent } from '../../server/src/ledger/append-event.js';
@@ -226,6 +227,37 @@ describe('the transparency page', () => {
       await page.evaluate(() => localStorage.getItem('goodtrace.transparency.seen')),
     ).toBeNull();
     await shot(page, 'desktop-signature-failed');
+  });
+
+  test('a server whose /log/key and /api/log name different keys is flagged: nothing is verified or remembered', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const served = (await (await fetch(`${baseURL}/log/key`)).text()).trim();
+    const other = generateSignerKey(testLogOrigin).verifierKey;
+    await page.route('**/log/key', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: `${other}\n` }),
+    );
+    await page.goto('/transparency');
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Nothing on this page can be verified' })
+      .waitFor();
+    // The receipt pages' words for the same reason (both decide with trustFromLog).
+    await page.getByText(/the server names two different log keys/).waitFor();
+    expect(await page.getByTestId('key-at-log-key').textContent()).toBe(other);
+    expect(await page.getByTestId('key-at-api-log').textContent()).toBe(served);
+    expect(await page.getByText(sigOk).count()).toBe(0);
+    expect(await page.getByTestId('log-entry').count()).toBe(0);
+    expect(
+      await page.evaluate(() => localStorage.getItem('goodtrace.transparency.seen')),
+    ).toBeNull();
+    await shot(page, 'desktop-key-mismatch');
+
+    // The same server with its two answers agreeing again: verified as before.
+    await page.unroute('**/log/key');
+    await page.reload();
+    await page.getByText(sigOk).waitFor();
+    expect(await page.getByTestId('log-untrusted').count()).toBe(0);
   });
 
   test('the copy button copies the key and says so; without the Clipboard API it selects the key and says how to copy it', async () => {

@@ -280,6 +280,11 @@ export const en = {
   'log.sigFailed': 'Signature check failed',
   'log.sigFailedDetail':
     'This checkpoint is not validly signed by the key above, or it does not match what the server reports ({reason}). Do not rely on what this page shows.',
+  'log.trustFailed': 'Nothing on this page can be verified',
+  'log.trustFailedDetail':
+    'This server’s answers about its own log cannot be trusted: {reason}. Receipts checked on this site fail for the same reason.',
+  'log.keyAtLogKey': 'Key served at /log/key',
+  'log.keyAtApiLog': 'Key named by /api/log',
   'log.history.first':
     'Your browser has not seen this log before. It now remembers this checkpoint, so your next visit can check that the log only grew.',
   'log.history.consistent':

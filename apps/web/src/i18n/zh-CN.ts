@@ -268,6 +268,10 @@ export const zhCN: Messages = {
   'log.sigFailed': '签名验证失败',
   'log.sigFailedDetail':
     '这个检查点没有上述公钥的有效签名，或与服务器报告的内容不符（{reason}）。请勿相信本页显示的内容。',
+  'log.trustFailed': '本页内容均无法验证',
+  'log.trustFailedDetail': '服务器对自身账本的说明不可信：{reason}。本站的收据也会因此验证失败。',
+  'log.keyAtLogKey': '/log/key 给出的公钥',
+  'log.keyAtApiLog': '/api/log 给出的公钥',
   'log.history.first':
     '你的浏览器此前没有见过这本账本。它现在记住了这个检查点，下次访问时即可核对账本只增未改。',
   'log.history.consistent': '与你在 {date} 看到的检查点（{entries}）一致：此后没有任何记录被改写。',
