@@ -16,6 +16,7 @@ import {
   drainLog,
   paidDonation,
   projectBody,
+  providerCallback,
   samplePdf,
   upload,
   verifiedCharity,
@@ -45,6 +46,7 @@ let web: Awaited<ReturnType<typeof buildWebApp>> | undefined;
 let owner: Client;
 let orgId: string;
 let disbursementId: string;
+let donationId: string;
 const contexts: BrowserContext[] = [];
 
 async function newPage(options: Parameters<Browser['newContext']>[0] = {}) {
@@ -96,7 +98,7 @@ beforeAll(async () => {
   const projectId = created.json().id as string;
   const published = await owner.post(`/api/orgs/${orgId}/projects/${projectId}/publish`);
   const budget = published.json().budget as { id: string }[];
-  await paidDonation(t, projectId, 500_000);
+  donationId = (await paidDonation(t, projectId, 500_000)).donation.id;
   const payee = await beneficiary(owner, orgId, 'supplier');
   const sha = await upload(owner, orgId, samplePdf, 'application/pdf');
   const paidAt = new Date(Date.now() - 40 * DAY);
@@ -259,5 +261,27 @@ describe('the auditor’s console', () => {
     await page.getByRole('button', { name: 'Copy the audit command' }).waitFor();
     await page.getByTestId('audit-command').scrollIntoViewIfNeeded();
     await shot(page, 'transparency');
+  });
+
+  test('a refund of money already spent shows in the books what the charity owes', async () => {
+    // The donation the freight was paid from is refunded: ¥1,800 of it had been spent.
+    const refunded = await providerCallback(t, 'payment.refunded', donationId);
+    expect(refunded.json()).toMatchObject({ outcome: 'refunded' });
+    await drainLog(t);
+    const page = await newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, auditorEmail);
+    await page.goto(`/audit?org=${orgId}`);
+    const books = page.getByTestId('books');
+    await books.getByRole('columnheader', { name: 'Owed' }).waitFor();
+    expect(await books.getByTestId('books-owed').textContent()).toBe('¥1,800.00');
+    await shot(page, 'books-owed');
+
+    const zh = await newPage({ viewport: { width: 390, height: 800 } });
+    await signIn(zh, auditorEmail);
+    await zh.getByRole('button', { name: 'Switch the language to Chinese' }).click();
+    await zh.goto(`/audit?org=${orgId}`);
+    await zh.getByTestId('books').getByRole('columnheader', { name: '欠款' }).waitFor();
+    expect(await zh.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(zh, 'phone-books-owed-zh-CN');
   });
 });

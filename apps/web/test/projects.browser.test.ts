@@ -5,12 +5,16 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Client, startTestApp, type TestApp } from '../../server/test/support/app.js';
 import {
+  beneficiary,
+  disburse,
   drainLog,
   paidDonation,
   projectBody,
+  providerCallback,
   publishedProject,
   samplePdf,
   samplePng,
+  upload,
   verifiedCharity,
 } from '../../server/test/support/money.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
@@ -471,5 +475,80 @@ describe('the whole chain', () => {
     await page.getByRole('row', { name: 'Spent and confirmed ¥30.00' }).waitFor();
     await page.getByText('Receipt confirmed by the payee').waitFor();
     await shot(page, 'project-spent');
+  });
+});
+
+describe('a refund after part of the donation was spent', () => {
+  test('the spent part is shown as owed by the charity: on the donor’s page, the project’s money flow and the charity’s projects', async () => {
+    const tag = `owed${run}`.toLowerCase();
+    const { owner, orgId } = await verifiedCharity(t, tag);
+    const created = await owner.post(
+      `/api/orgs/${orgId}/projects`,
+      projectBody({ title: `Clinic visits ${run}`, cause: 'health' }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const projectId = (created.json() as { id: string }).id;
+    const published = await owner.post(`/api/orgs/${orgId}/projects/${projectId}/publish`);
+    const budgetLineId = (published.json() as { budget: { id: string }[] }).budget[0]!.id;
+    // ¥50 given, ¥30 of it spent, then all of it refunded: the charity owes the ¥30.
+    const paid = await paidDonation(t, projectId, 5000);
+    const spent = await disburse(
+      owner,
+      { orgId, projectId, budgetLineId },
+      {
+        amount: 3000,
+        beneficiaryId: await beneficiary(owner, orgId),
+        evidence: [await upload(owner, orgId, samplePdf, 'application/pdf')],
+      },
+    );
+    expect(spent.statusCode, spent.body).toBe(201);
+    const refunded = await providerCallback(t, 'payment.refunded', paid.donation.id);
+    expect(refunded.json()).toMatchObject({ outcome: 'refunded' });
+    await drainLog(t);
+
+    const page = await (await newContext()).newPage();
+    await page.goto(`/donations/${paid.donation.id}?token=${paid.accessToken}`);
+    await page.getByTestId('donation-status').getByText('Refunded').waitFor();
+    expect(await page.getByTestId('donation-refund').textContent()).toMatch(
+      /^Refunded on .+; ¥30\.00 of it had already been spent and is owed by the charity\.$/,
+    );
+    await shot(page, 'refunded-owed');
+
+    await page.goto(`/projects/${projectId}`);
+    await page.getByRole('row', { name: 'Refunded ¥50.00' }).waitFor();
+    await page.getByRole('row', { name: 'Owed by the charity ¥30.00' }).waitFor();
+    expect(await page.getByTestId('flow-owed-note').textContent()).toContain(
+      '¥30.00 of the refunded donations had already been spent when they were refunded',
+    );
+    expect(await page.getByRole('img', { name: /^Came in:/ }).getAttribute('aria-label')).toBe(
+      'Came in: Refunded after it was spent (owed by the charity) ¥30.00, Refunded before it was spent ¥20.00',
+    );
+    await shot(page, 'project-owed');
+
+    // Nothing is owed where nothing spent was refunded: no row, no note.
+    await page.goto(`/projects/${project.project.id}`);
+    await page.getByRole('row', { name: /^Refunded / }).waitFor();
+    expect(await page.getByTestId('flow-owed').count()).toBe(0);
+    expect(await page.getByTestId('flow-owed-note').count()).toBe(0);
+
+    // The charity's projects, in Chinese at phone width.
+    const zh = await (
+      await newContext({ viewport: { width: 390, height: 800 }, locale: 'zh-CN' })
+    ).newPage();
+    await zh.goto('/sign-in');
+    await zh.getByLabel('电子邮箱', { exact: true }).fill(`owner-${tag}@example.org`);
+    await zh.getByLabel('密码', { exact: true }).fill('correct horse battery');
+    await zh.getByRole('button', { name: '登录' }).click();
+    await zh.getByRole('button', { name: '退出登录' }).waitFor();
+    await zh.goto(`/charities/${orgId}/projects`);
+    const owed = zh.getByTestId('cp-owed');
+    await owed.waitFor();
+    expect(await owed.textContent()).toBe('退款欠款¥30.00');
+    expect(await pageWidth(zh)).toBeLessThanOrEqual(390);
+    await zh.goto(`/donations/${paid.donation.id}?token=${paid.accessToken}`);
+    expect(await zh.getByTestId('donation-refund').textContent()).toContain(
+      '其中 ¥30.00 在退款前已经支出，由机构欠付',
+    );
+    await shot(zh, 'phone-refunded-owed-zh-CN');
   });
 });

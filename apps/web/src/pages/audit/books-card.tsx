@@ -24,6 +24,9 @@ export function BooksCard({
   if (load.state === 'failed') return <LoadFailed error={load.error} retry={reload} />;
   const books = load.data;
   if (!books) return null;
+  // What charities owe for refunds of money they had spent: a column only when some project has it.
+  const owed = books.projects.some((p) => p.owed > 0);
+  const columns = ['raised', 'allocated', 'spent', 'confirmed', 'unspent'] as const;
   return (
     <section className="card panel" aria-labelledby="books-title" data-testid="books">
       <div className="section-head">
@@ -39,7 +42,7 @@ export function BooksCard({
             <thead>
               <tr>
                 <th scope="col">{t('audit.project')}</th>
-                {(['raised', 'allocated', 'spent', 'confirmed', 'unspent'] as const).map((k) => (
+                {[...columns, ...(owed ? (['owed'] as const) : [])].map((k) => (
                   <th key={k} scope="col" className="num">
                     {t(`audit.money.${k}`)}
                   </th>
@@ -57,6 +60,11 @@ export function BooksCard({
                   <td className="num">{money(p.spent)}</td>
                   <td className="num">{money(p.confirmed)}</td>
                   <td className="num">{money(p.unspent)}</td>
+                  {owed && (
+                    <td className={p.owed > 0 ? 'num owed' : 'num'} data-testid="books-owed">
+                      {p.owed > 0 ? money(p.owed) : '—'}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
