@@ -73,9 +73,9 @@ function ProjectItem({ orgId, p }: { orgId: string; p: ProjectSummary }) {
           <dd>{formatFen(p.unspent)}</dd>
         </div>
         {p.owed > 0 && (
-          <div className="cp-figure-owed" data-testid="cp-owed">
+          <div data-testid="cp-owed">
             <dt>{t('cp.owed')}</dt>
-            <dd>{formatFen(p.owed)}</dd>
+            <dd className="cp-owed-amount">{formatFen(p.owed)}</dd>
           </div>
         )}
       </dl>
