@@ -900,6 +900,7 @@ export const en = {
   'audit.money.unspent': 'Unspent',
   'audit.money.owed': 'Owed',
   'audit.disbursementsTitle': 'Disbursements',
+  'audit.projectsTitle': 'Projects',
   'audit.noDisbursements': 'No disbursements yet.',
   'audit.date': 'Date',
   'audit.purpose': 'Purpose',

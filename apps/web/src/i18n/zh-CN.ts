@@ -851,6 +851,7 @@ export const zhCN: Messages = {
   'audit.money.unspent': '未使用',
   'audit.money.owed': '欠款',
   'audit.disbursementsTitle': '支出',
+  'audit.projectsTitle': '项目',
   'audit.noDisbursements': '尚无支出。',
   'audit.date': '日期',
   'audit.purpose': '用途',

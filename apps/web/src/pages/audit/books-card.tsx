@@ -1,6 +1,7 @@
 import type { CharityBooks } from '@goodtrace/contract';
 import { Link } from 'react-router-dom';
 import { LoadFailed, Loading } from '../../components/load-state';
+import { TableScroll } from '../../components/table-scroll';
 import { useI18n } from '../../i18n';
 import type { Load } from '../../use-load';
 import { useMoney } from '../../use-money';
@@ -34,10 +35,11 @@ export function BooksCard({
         <span className="muted small">{t('audit.replayed', { count: books.replayed })}</span>
       </div>
       <p className="small muted">{t('audit.booksLead')}</p>
+      <h3 id="books-projects-title">{t('audit.projectsTitle')}</h3>
       {books.projects.length === 0 ? (
         <p className="empty empty-small">{t('audit.noProjects')}</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll labelledBy="books-projects-title">
           <table className="audit-table">
             <thead>
               <tr>
@@ -69,13 +71,13 @@ export function BooksCard({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
-      <h3>{t('audit.disbursementsTitle')}</h3>
+      <h3 id="books-disbursements-title">{t('audit.disbursementsTitle')}</h3>
       {books.disbursements.length === 0 ? (
         <p className="empty empty-small">{t('audit.noDisbursements')}</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll labelledBy="books-disbursements-title">
           <table className="audit-table">
             <thead>
               <tr>
@@ -86,8 +88,8 @@ export function BooksCard({
                 </th>
                 <th scope="col">{t('audit.confirmedCol')}</th>
                 {canFile && (
-                  <th scope="col" className="visually-hidden">
-                    {t('audit.fileOn')}
+                  <th scope="col">
+                    <span className="visually-hidden">{t('audit.fileOn')}</span>
                   </th>
                 )}
               </tr>
@@ -128,7 +130,7 @@ export function BooksCard({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );
