@@ -69,6 +69,28 @@ describe('demo data', () => {
     expect([check.violations, check.invariants, check.differences]).toEqual([[], [], []]);
   });
 
+  it('shows the case of a refund after the money was spent: the spent part is owed by the charity, on the project and on the donor’s page', async () => {
+    const anon = new Client(t.app);
+    const projects = (await anon.get('/api/projects')).json();
+    const textbooks = projects.items.find((p: { cause: string }) => p.cause === 'education');
+    const page = (await anon.get(`/api/projects/${textbooks.id}`)).json();
+    expect(page.owed).toBe(55_000);
+    expect(page.flow).toMatchObject({ refunded: 100_000, owed: 55_000 });
+    // raised − refunded + owed = spent + unspent (docs/money.md)
+    const f = page.flow;
+    expect(f.raised - f.refunded + f.owed).toBe(f.spent + f.unspent);
+    const trees = projects.items.find((p: { cause: string }) => p.cause === 'environment');
+    expect(trees.owed).toBe(0);
+
+    const donor = await new Client(t.app).signIn('donor@goodtrace.demo', 'demo-donor-2026');
+    const mine = (await donor.get('/api/my/donations?pageSize=100')).json();
+    const refunded = mine.items.filter((d: { status: string }) => d.status === 'refunded');
+    expect(refunded).toEqual([expect.objectContaining({ amount: 100_000, spent: 55_000 })]);
+    const trace = (await donor.get(`/api/donations/${refunded[0].id}/trace`)).json();
+    expect(trace.donation.refund).toMatchObject({ reason: 'refund', owed: 55_000 });
+    expect(trace.allocations.map((a: { amount: number }) => a.amount)).toEqual([55_000]);
+  });
+
   it('gives the auditor’s console something to show: a finding on the overdue disbursement, answered by the charity', async () => {
     const auditor = await new Client(t.app).signIn('auditor@goodtrace.demo', 'demo-auditor-2026');
     const findings = (await auditor.get('/api/audit/findings')).json().items;

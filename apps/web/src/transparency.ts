@@ -4,7 +4,6 @@ import type {
   LogEntries,
   LogEntry,
   LogInfo,
-  LogWitness,
 } from '@goodtrace/contract';
 import {
   decodeBase64,
@@ -15,14 +14,16 @@ import {
   type LedgerEvent,
   openNote,
   parseCheckpoint,
-  parseVerifierKey,
+  type Verifier,
   verifyConsistency,
   verifyInclusion,
 } from '@goodtrace/ledger';
+import type { Trust } from '@goodtrace/verify';
 import { ApiError, get } from './api';
 
 /**
- * What the transparency page checks in the visitor's own browser, with @goodtrace/ledger:
+ * What the transparency page checks in the visitor's own browser, with @goodtrace/ledger,
+ * under the keys the receipt pages trust too (log-trust.ts: /log/key and /api/log must agree):
  * the latest checkpoint's signature by the log's key, that it says what /api/log says,
  * that it extends the checkpoint this browser saw last time, that each witness cosigned it
  * (with the witness's key), and that each shown entry is in it. Nothing here trusts the
@@ -50,13 +51,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Opens the checkpoint note with the log's verifier key (it must carry a valid signature
- * by that key), parses it, and checks its origin, size and root equal the JSON's.
+ * Opens the checkpoint note with the trusted log key (it must carry a valid signature by that
+ * key), parses it, and checks its origin, size and root equal the JSON's.
  */
-export function verifyLatestCheckpoint(info: LogInfo): SignatureCheck {
+export function verifyLatestCheckpoint(info: LogInfo, trust: Trust): SignatureCheck {
   try {
-    const verifier = parseVerifierKey(info.verifierKey);
-    const opened = openNote(info.checkpoint, [verifier]);
+    const opened = openNote(info.checkpoint, [trust.logKey]);
     const checkpoint = parseCheckpoint(opened.text);
     if (checkpoint.origin !== info.origin) return { ok: false, reason: 'origin_mismatch' };
     if (checkpoint.size !== info.treeSize) return { ok: false, reason: 'tree_size_mismatch' };
@@ -82,12 +82,11 @@ export type WitnessCheck =
   | { state: 'invalid'; reason: FailReason };
 
 /**
- * Checks one witness's cosignature on the served checkpoint with that witness's key alone,
- * so a bad cosignature marks only that witness (the log's own signature is checked apart).
+ * Checks one witness's cosignature on the served checkpoint with that witness's trusted key
+ * alone, so a bad cosignature marks only that witness (the log's own signature is checked apart).
  */
-export function verifyWitness(checkpoint: string, witness: LogWitness): WitnessCheck {
+export function verifyWitness(checkpoint: string, verifier: Verifier): WitnessCheck {
   try {
-    const verifier = parseVerifierKey(witness.verifierKey);
     if (verifier.type !== KEY_TYPE_COSIGNATURE_V1)
       return { state: 'invalid', reason: 'unknown_key_type' };
     const opened = openNote(checkpoint, [verifier]);

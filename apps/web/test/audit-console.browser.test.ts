@@ -16,11 +16,13 @@ import {
   drainLog,
   paidDonation,
   projectBody,
+  providerCallback,
   samplePdf,
   upload,
   verifiedCharity,
 } from '../../server/test/support/money.js';
 import { startTestWitness } from '../../server/test/support/witness.js';
+import { expectAccessible } from './support/axe.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
@@ -45,6 +47,7 @@ let web: Awaited<ReturnType<typeof buildWebApp>> | undefined;
 let owner: Client;
 let orgId: string;
 let disbursementId: string;
+let donationId: string;
 const contexts: BrowserContext[] = [];
 
 async function newPage(options: Parameters<Browser['newContext']>[0] = {}) {
@@ -96,7 +99,7 @@ beforeAll(async () => {
   const projectId = created.json().id as string;
   const published = await owner.post(`/api/orgs/${orgId}/projects/${projectId}/publish`);
   const budget = published.json().budget as { id: string }[];
-  await paidDonation(t, projectId, 500_000);
+  donationId = (await paidDonation(t, projectId, 500_000)).donation.id;
   const payee = await beneficiary(owner, orgId, 'supplier');
   const sha = await upload(owner, orgId, samplePdf, 'application/pdf');
   const paidAt = new Date(Date.now() - 40 * DAY);
@@ -156,6 +159,7 @@ describe('the auditor’s console', () => {
     expect(await anomaly.textContent()).toContain('¥1,800.00');
     expect(await anomaly.textContent()).toContain(disbursementId);
     await shot(page, 'auditor-overview');
+    await expectAccessible(page, 'the auditor’s console');
 
     // The charity in focus: its books, from the log, and the disbursement to file on.
     await anomaly.getByRole('link', { name: `Charity ${tag}` }).click();
@@ -181,6 +185,7 @@ describe('the auditor’s console', () => {
     expect(await filed.getByTestId('finding-status').textContent()).toBe('Open');
     expect(await filed.textContent()).toContain('Freight of the first textbook shipment');
     await shot(page, 'auditor-filed');
+    await expectAccessible(page, 'the console with a charity’s books and a finding filed');
 
     const [row0] = await t.database.db.selectFrom('findings').select(['disbursement_id']).execute();
     expect(row0?.disbursement_id).toBe(disbursementId);
@@ -200,6 +205,7 @@ describe('the auditor’s console', () => {
     await finding.getByTestId('finding-answer').filter({ hasText: answer }).waitFor();
     expect(await finding.getByTestId('finding-status').textContent()).toBe('Answered');
     await shot(page, 'charity-answered');
+    await expectAccessible(page, 'a charity’s page with a finding answered');
 
     // Another charity's member would not see it: the API refuses, so the panel would be empty.
     const auditor = await newPage({ viewport: { width: 1280, height: 900 } });
@@ -209,6 +215,7 @@ describe('the auditor’s console', () => {
     await seen.getByTestId('finding-answer').filter({ hasText: answer }).waitFor();
     expect(await seen.getByTestId('finding-status').textContent()).toBe('Answered');
     await shot(auditor, 'auditor-sees-answer');
+    await expectAccessible(auditor, 'the console with an answer');
 
     // On a phone, in Chinese, nothing runs off the screen.
     const zh = await newPage({ viewport: { width: 375, height: 740 } });
@@ -229,6 +236,7 @@ describe('the auditor’s console', () => {
       wide.join(', '),
     ).toBeLessThanOrEqual(375);
     await shot(zh, 'phone-zh-CN');
+    await expectAccessible(zh, 'the auditor’s console (zh-CN)');
   });
 
   test('the public transparency page shows the key, the witnesses, the latest cosigned checkpoint and the audit command', async () => {
@@ -259,5 +267,30 @@ describe('the auditor’s console', () => {
     await page.getByRole('button', { name: 'Copy the audit command' }).waitFor();
     await page.getByTestId('audit-command').scrollIntoViewIfNeeded();
     await shot(page, 'transparency');
+    await expectAccessible(page, 'the transparency page with a cosigned checkpoint');
+  });
+
+  test('a refund of money already spent shows in the books what the charity owes', async () => {
+    // The donation the freight was paid from is refunded: ¥1,800 of it had been spent.
+    const refunded = await providerCallback(t, 'payment.refunded', donationId);
+    expect(refunded.json()).toMatchObject({ outcome: 'refunded' });
+    await drainLog(t);
+    const page = await newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, auditorEmail);
+    await page.goto(`/audit?org=${orgId}`);
+    const books = page.getByTestId('books');
+    await books.getByRole('columnheader', { name: 'Owed' }).waitFor();
+    expect(await books.getByTestId('books-owed').textContent()).toBe('¥1,800.00');
+    await shot(page, 'books-owed');
+    await expectAccessible(page, 'the books with money owed');
+
+    const zh = await newPage({ viewport: { width: 390, height: 800 } });
+    await signIn(zh, auditorEmail);
+    await zh.getByRole('button', { name: 'Switch the language to Chinese' }).click();
+    await zh.goto(`/audit?org=${orgId}`);
+    await zh.getByTestId('books').getByRole('columnheader', { name: '欠款' }).waitFor();
+    expect(await zh.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(zh, 'phone-books-owed-zh-CN');
+    await expectAccessible(zh, 'the books with money owed (zh-CN)');
   });
 });

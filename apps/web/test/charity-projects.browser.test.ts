@@ -9,6 +9,7 @@ import {
   samplePng,
   verifiedCharity,
 } from '../../server/test/support/money.js';
+import { expectAccessible } from './support/axe.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
@@ -88,12 +89,14 @@ describe('projects and spending, charity side', () => {
     const page = member;
     await page.goto(`/charities/${orgId}`);
     await page.getByRole('region', { name: 'Projects and spending' }).waitFor();
+    await expectAccessible(page, 'a charity’s page, to a member');
     await page
       .getByRole('region', { name: 'Projects and spending' })
       .getByRole('link', { name: 'Projects', exact: true })
       .click();
     await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
     await page.getByText('No project yet.').waitFor();
+    await expectAccessible(page, 'the charity’s projects, none yet');
     await page.getByRole('link', { name: 'New project' }).click();
     await page.getByRole('heading', { name: 'New project', level: 1 }).waitFor();
 
@@ -118,6 +121,7 @@ describe('projects and spending, charity side', () => {
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByRole('alert').getByText('Please correct the highlighted fields.').waitFor();
     await line1.getByText('Enter an amount in yuan, like 1200 or 35.50').waitFor();
+    await expectAccessible(page, 'the project form with errors');
     await line1.getByLabel('Amount (yuan)').fill('29999.90');
     await page.getByText('Budget total: ¥35,000.00').waitFor();
 
@@ -132,6 +136,7 @@ describe('projects and spending, charity side', () => {
     await cover.setInputFiles({ name: 'school.png', mimeType: 'image/png', buffer: samplePng });
     await page.getByText('✓ Uploaded', { exact: true }).waitFor();
     await page.getByRole('img', { name: 'The new cover image' }).waitFor();
+    await expectAccessible(page, 'the project form with a cover');
 
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByText('Draft saved. Publish it when it is ready.').waitFor();
@@ -140,6 +145,7 @@ describe('projects and spending, charity side', () => {
     projectId = /projects\/([0-9a-f-]{36})\/edit/.exec(page.url())![1]!;
     await page.getByText('writes its title, goal and budget to the public log').waitFor();
     await shot(page, 'cp-1-project-draft');
+    await expectAccessible(page, 'a draft project’s form');
 
     await page.getByRole('button', { name: 'Publish project' }).click();
     await page.getByText('The project is published and open for donations.').waitFor();
@@ -148,6 +154,7 @@ describe('projects and spending, charity side', () => {
       .filter({ has: page.getByRole('heading', { name: project.title }) });
     await item.getByText('Published', { exact: true }).waitFor();
     await item.getByText('¥35,000.00').waitFor();
+    await expectAccessible(page, 'the charity’s projects');
 
     const saved = (await owner.get(`/api/orgs/${orgId}/projects/${projectId}`)).json();
     expect(saved).toMatchObject({
@@ -175,6 +182,7 @@ describe('projects and spending, charity side', () => {
     await page.getByText('the new budget and your reason go on the public log').waitFor();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Say why the budget changes: donors will see it.').waitFor();
+    await expectAccessible(page, 'a published project’s form, a reason missing');
     await page
       .getByLabel('Reason for changing the budget')
       .fill('The road to the school was washed away: transport costs more.');
@@ -200,11 +208,13 @@ describe('projects and spending, charity side', () => {
     await page.getByRole('button', { name: 'Add beneficiary' }).click();
     await page.getByText('Zhao Lei was added.').waitFor();
     await page.getByText('Shown publicly as “a person in Lancang county”.').waitFor();
+    await expectAccessible(page, 'the beneficiaries page');
 
     await page.goto(`/charities/${orgId}/projects`);
     await page.getByRole('link', { name: 'Record a disbursement' }).click();
     await page.getByRole('heading', { name: 'Record a disbursement', level: 1 }).waitFor();
     await page.getByText('Unspent balance of this project: ¥800.00').waitFor();
+    await expectAccessible(page, 'the disbursement form');
 
     // The payee is added without leaving the form.
     await page.getByRole('button', { name: 'Add a new beneficiary' }).click();
@@ -228,6 +238,7 @@ describe('projects and spending, charity side', () => {
       buffer: samplePng,
     });
     await page.getByText('This file’s content is not what its name says').waitFor();
+    await expectAccessible(page, 'the disbursement form, a file refused');
     await page.getByRole('button', { name: 'Remove invoice.pdf' }).click();
     await evidence.setInputFiles([
       { name: 'invoice-0042.pdf', mimeType: 'application/pdf', buffer: samplePdf },
@@ -240,6 +251,7 @@ describe('projects and spending, charity side', () => {
     // More than the unspent balance is refused before sending.
     await page.getByRole('button', { name: 'Record disbursement' }).click();
     await page.getByText('The project’s unspent balance is smaller than this amount.').waitFor();
+    await expectAccessible(page, 'the disbursement form, too much');
     await page.getByLabel('Amount paid (yuan)').fill('400.00');
     await page.getByRole('button', { name: 'Record disbursement' }).click();
 
@@ -255,6 +267,7 @@ describe('projects and spending, charity side', () => {
       'Drawn from 2 donations (¥400.00), oldest first.',
     );
     await shot(page, 'cp-2-disbursement-code');
+    await expectAccessible(page, 'a disbursement recorded, with its code');
 
     await page.getByRole('link', { name: 'Back to projects' }).click();
     const item = page
@@ -282,16 +295,19 @@ describe('projects and spending, charity side', () => {
       .setInputFiles({ name: 'books.png', mimeType: 'image/png', buffer: samplePng });
     await page.getByText('✓ Uploaded', { exact: true }).waitFor();
     await shot(page, 'cp-3-ack-page');
+    await expectAccessible(page, 'the acknowledgement page with a photo');
     await page.getByRole('button', { name: 'Confirm I received this' }).click();
     await page
       .getByRole('heading', { name: 'Thank you — your confirmation is recorded' })
       .waitFor();
     await page.getByText('It is now on Goodtrace’s public log').waitFor();
+    await expectAccessible(page, 'the acknowledgement, confirmed');
 
     const again = await newPage();
     await again.goto(`/ack/${ackCode}`);
     await again.getByText(/^Already confirmed on /).waitFor();
     expect(await again.getByRole('button', { name: 'Confirm I received this' }).count()).toBe(0);
+    await expectAccessible(again, 'an acknowledgement already confirmed');
 
     const [disbursement] = (
       await t.app.inject({ method: 'GET', url: `/api/projects/${projectId}/disbursements` })
@@ -314,10 +330,12 @@ describe('projects and spending, charity side', () => {
     const page = await newPage();
     await page.goto('/ack/ABCDE-FGHJK-MNPQR');
     await page.getByText('This link is not valid.').waitFor();
+    await expectAccessible(page, 'an acknowledgement link not valid');
     await page.goto('/ack');
     await page.getByLabel('Confirmation code', { exact: true }).fill('abc');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('A code has 15 letters and digits').waitFor();
+    await expectAccessible(page, 'the code form with an error');
     await page
       .getByLabel('Confirmation code', { exact: true })
       .fill(ackCode.replaceAll('-', ' ').toLowerCase());
@@ -346,6 +364,7 @@ describe('projects and spending, charity side', () => {
       await phone.goto(path);
       await phone.getByRole('heading', { name: heading, level: 1 }).waitFor();
       expect(await pageWidth(phone), path).toBeLessThanOrEqual(375);
+      await expectAccessible(phone, path);
       await shot(phone, name);
     }
 
@@ -355,5 +374,6 @@ describe('projects and spending, charity side', () => {
     await zh.getByText(/^已于 .* 确认。$/).waitFor();
     expect(await pageWidth(zh)).toBeLessThanOrEqual(375);
     await shot(zh, 'cp-5-phone-ack-zh-CN');
+    await expectAccessible(zh, 'the acknowledgement page (zh-CN)');
   });
 });

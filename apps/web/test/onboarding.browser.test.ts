@@ -9,6 +9,7 @@ import {
   startTestApp,
   type TestApp,
 } from '../../server/test/support/app.js';
+import { expectAccessible } from './support/axe.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
@@ -80,9 +81,10 @@ async function signOut(page: Page) {
   await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
 }
 
-async function registerCharity(page: Page, org: typeof charityA) {
+async function registerCharity(page: Page, org: typeof charityA, check = false) {
   await page.getByRole('link', { name: 'Register a charity' }).click();
   await page.getByRole('heading', { name: 'Register a charity' }).waitFor();
+  if (check) await expectAccessible(page, 'the charity registration form');
   await page.getByLabel('Charity name').fill(org.name);
   await page.getByLabel('Registration number').fill(org.registrationNumber);
   await page.getByLabel('City').fill(org.city);
@@ -123,6 +125,7 @@ describe('charity onboarding in a browser', () => {
     await page.goto('/');
     await page.getByRole('heading', { name: 'Every yuan, traceable and verifiable' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await expectAccessible(page, 'the home page');
 
     await page.getByRole('link', { name: 'Sign up', exact: true }).click();
     await page.getByLabel('Your name').fill(owner.name);
@@ -133,18 +136,24 @@ describe('charity onboarding in a browser', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('This password is too weak');
+    await expectAccessible(page, 'sign-up, with an error');
     await page.getByLabel('Password', { exact: true }).fill(owner.password);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'My charities', level: 1 }).waitFor();
     await page.getByText('You are not a member of any charity yet.').waitFor();
+    await expectAccessible(page, 'the dashboard of a new account');
 
     await signOut(page);
+    await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+    await page.getByLabel('Email', { exact: true }).waitFor();
+    await expectAccessible(page, 'sign-in');
     await signIn(page, owner.email, owner.password);
     await page.getByRole('heading', { name: 'My charities', level: 1 }).waitFor();
 
-    orgUrl.a = await registerCharity(page, charityA);
+    orgUrl.a = await registerCharity(page, charityA, true);
     await page.getByRole('heading', { name: 'Pending verification' }).waitFor();
     await shot(page, '1-charity-pending');
+    await expectAccessible(page, 'a pending charity’s page, to its owner');
 
     await page.getByRole('link', { name: 'My charities' }).click();
     orgUrl.b = await registerCharity(page, charityB);
@@ -154,6 +163,7 @@ describe('charity onboarding in a browser', () => {
     const anonymous = await newPage();
     await anonymous.goto(orgUrl.a);
     await anonymous.getByRole('heading', { name: 'Charity not found' }).waitFor();
+    await expectAccessible(anonymous, 'a charity not found');
 
     await signOut(page);
   });
@@ -168,6 +178,7 @@ describe('charity onboarding in a browser', () => {
     await item(charityA.name).waitFor();
     await item(charityB.name).waitFor();
     await shot(page, '2-admin-queue');
+    await expectAccessible(page, 'the admin review queue');
 
     await item(charityA.name).getByRole('button', { name: 'Verify' }).click();
     await page.getByText(`${charityA.name} is verified and now has a public page.`).waitFor();
@@ -175,6 +186,7 @@ describe('charity onboarding in a browser', () => {
     await item(charityB.name).getByRole('button', { name: 'Reject' }).click();
     await item(charityB.name).getByRole('button', { name: 'Reject with this reason' }).click();
     await item(charityB.name).getByText('This field is required.').waitFor();
+    await expectAccessible(page, 'a rejection without a reason');
     await item(charityB.name).getByLabel('Reason for rejecting').fill(rejectionReason);
     await item(charityB.name).getByRole('button', { name: 'Reject with this reason' }).click();
     await page.getByText(`${charityB.name} was rejected.`).waitFor();
@@ -191,6 +203,7 @@ describe('charity onboarding in a browser', () => {
     await page.getByLabel('Name or keyword').fill(`Library ${run}`);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByRole('heading', { name: '1 charity found' }).waitFor();
+    await expectAccessible(page, 'the directory with a result');
 
     // By city and cause too; the rejected one never shows.
     await page.getByLabel('Name or keyword').fill('');
@@ -211,6 +224,7 @@ describe('charity onboarding in a browser', () => {
     await page.getByText(charityA.registrationNumber).waitFor();
     expect(await page.getByRole('heading', { name: 'Members' }).count()).toBe(0);
     await shot(page, '3-public-charity-page');
+    await expectAccessible(page, 'a verified charity’s public page');
 
     await page.goto(orgUrl.b!);
     await page.getByRole('heading', { name: 'Charity not found' }).waitFor();
@@ -224,11 +238,13 @@ describe('charity onboarding in a browser', () => {
     await page.getByRole('heading', { name: 'Verification was declined' }).waitFor();
     await page.getByText(rejectionReason).first().waitFor();
     await shot(page, '4-charity-rejected');
+    await expectAccessible(page, 'a rejected charity’s page, to its owner');
 
     await page.getByRole('link', { name: 'Edit and resubmit' }).first().click();
     await page.getByLabel('Registration number').fill(`GT-B2-${run}`);
     await page.getByRole('button', { name: 'Save and resubmit for verification' }).click();
     await page.getByText('Resubmitted: the charity is awaiting verification again.').waitFor();
+    await expectAccessible(page, 'a charity resubmitted');
     await page.getByRole('heading', { name: 'Pending verification' }).waitFor();
   });
 
@@ -241,6 +257,7 @@ describe('charity onboarding in a browser', () => {
     await page.getByLabel('Role', { exact: true }).selectOption('editor');
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.getByText(`Invitation sent to ${invitee.email}.`).waitFor();
+    await expectAccessible(page, 'a charity’s members, to its owner');
 
     const other = await newPage();
     await other.goto('/sign-up');
@@ -251,6 +268,7 @@ describe('charity onboarding in a browser', () => {
     await other
       .getByText(`${owner.name} invited you to join ${charityA.name} as Editor.`)
       .waitFor();
+    await expectAccessible(other, 'the dashboard with an invitation');
     await other.getByRole('button', { name: 'Accept' }).click();
     await other.getByText(`You joined ${charityA.name}.`).waitFor();
     await other.getByRole('heading', { name: charityA.name, level: 3 }).getByRole('link').click();
@@ -286,6 +304,7 @@ describe('charity onboarding in a browser', () => {
     await page.getByRole('link', { name: 'Verified' }).click();
     await page.getByRole('heading', { name: charityA.name }).waitFor();
     expect(await noHorizontalOverflow(page)).toBeLessThanOrEqual(375);
+    await expectAccessible(page, 'the admin queue of verified charities');
     await shot(page, '5-phone-admin-queue');
   });
 
@@ -296,6 +315,7 @@ describe('charity onboarding in a browser', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     await page.getByRole('link', { name: '公益机构' }).first().waitFor();
     await shot(page, '6-home-zh-CN');
+    await expectAccessible(page, 'the home page (zh-CN)');
 
     await page.getByRole('button', { name: '将界面语言切换为英文' }).click();
     await page.getByRole('heading', { name: 'Every yuan, traceable and verifiable' }).waitFor();
@@ -310,6 +330,7 @@ describe('charity onboarding in a browser', () => {
     await page.getByLabel('密码', { exact: true }).fill('not-the-password');
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByRole('alert').getByText('邮箱或密码错误。').waitFor();
+    await expectAccessible(page, 'sign-in, with an error (zh-CN)');
   });
 });
 
@@ -336,12 +357,14 @@ describe('a list page', () => {
     });
     await page.goto('/charities?city=Pagetown');
     await page.getByRole('alert').getByText('Down for a moment.').waitFor();
+    await expectAccessible(page, 'a list whose load failed');
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.getByRole('heading', { name: '13 charities found' }).waitFor();
     const cards = page.locator('.card-grid > .org-card');
     expect(await cards.count()).toBe(12);
     await page.getByText('Page 1 of 2').waitFor();
     expect(await page.getByRole('link', { name: 'Previous' }).count()).toBe(0);
+    await expectAccessible(page, 'a list of several pages');
 
     await page.getByRole('link', { name: 'Next' }).click();
     await page.getByText('Page 2 of 2').waitFor();

@@ -5,14 +5,19 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Client, startTestApp, type TestApp } from '../../server/test/support/app.js';
 import {
+  beneficiary,
+  disburse,
   drainLog,
   paidDonation,
   projectBody,
+  providerCallback,
   publishedProject,
   samplePdf,
   samplePng,
+  upload,
   verifiedCharity,
 } from '../../server/test/support/money.js';
+import { expectAccessible } from './support/axe.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
@@ -123,6 +128,7 @@ describe('a guest donor', () => {
       '¥200.00 raised of ¥35,000.00 (0%)',
     );
     await shot(page, 'list');
+    await expectAccessible(page, 'the projects list');
     await card.getByRole('link', { name: `Textbooks for Hillside School ${run}` }).click();
 
     // The project page: story, flow picture and table, budget, donations, log events.
@@ -139,6 +145,7 @@ describe('a guest donor', () => {
     await page.getByText('Project published').waitFor();
     await page.getByText('Nothing spent yet.').waitFor();
     await shot(page, 'project');
+    await expectAccessible(page, 'a project page');
 
     await page.getByRole('link', { name: 'Donate', exact: true }).click();
     await page.getByRole('heading', { name: 'Donate', level: 1 }).waitFor();
@@ -148,6 +155,7 @@ describe('a guest donor', () => {
     await page.getByRole('button', { name: 'Donate' }).click();
     await page.getByText('Enter an amount in yuan, like 88 or 35.50').waitFor();
     await page.getByText('Give an email for your receipt, or sign in.').waitFor();
+    await expectAccessible(page, 'the donation form with errors');
     expect(donationPosts).toHaveLength(0);
     await page.getByLabel('Amount in yuan').fill('0.29');
     await page.getByRole('button', { name: 'Donate ¥0.29' }).waitFor();
@@ -177,6 +185,7 @@ describe('a guest donor', () => {
     });
     expect((await sent.allHeaders())['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     await shot(page, 'sandbox-checkout');
+    await expectAccessible(page, 'the sandbox checkout');
     await page.getByRole('button', { name: 'Pay (test)' }).click();
 
     // The donor's page: paid, then every check on its receipt made here, then verified.
@@ -217,6 +226,7 @@ describe('a guest donor', () => {
     expect(body.donor).toEqual({ secret: expect.stringMatching(/^[0-9a-f]{64}$/), donationId });
     expect(body.receipt.event.data).toMatchObject({ donationId, amount: 5000 });
     await shot(page, 'receipt-verified');
+    await expectAccessible(page, 'the donor’s page, verified');
 
     // The same page at phone width, in Chinese: nothing wider than the screen.
     const phone = await newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
@@ -226,6 +236,7 @@ describe('a guest donor', () => {
     await phonePage.getByText('已验证').first().waitFor();
     expect(await pageWidth(phonePage)).toBeLessThanOrEqual(375);
     await shot(phonePage, 'phone-receipt-zh-CN');
+    await expectAccessible(phonePage, 'the donor’s page (zh-CN)');
     for (const path of [
       '/projects',
       `/projects/${project.project.id}`,
@@ -241,12 +252,14 @@ describe('a guest donor', () => {
           ),
       );
       expect(await pageWidth(phonePage), path).toBeLessThanOrEqual(375);
+      await expectAccessible(phonePage, `${path} (zh-CN)`);
     }
     await shot(phonePage, 'phone-donate-zh-CN');
     await phonePage.goto(url.pathname + url.search);
     await phonePage.getByText('测试资金——沙盒环境，不涉及真实资金').waitFor();
     expect(await pageWidth(phonePage)).toBeLessThanOrEqual(375);
     await shot(phonePage, 'phone-sandbox-zh-CN');
+    await expectAccessible(phonePage, 'the sandbox checkout (zh-CN)');
   });
 
   test('a lost answer is retried with the same Idempotency-Key and makes one donation', async () => {
@@ -269,6 +282,7 @@ describe('a guest donor', () => {
     await page.goto(`/projects/${project.project.id}/donate`);
     await donateAsGuest(page, { email: `retry-${run}@example.org` });
     await page.getByRole('alert').getByText('Trying again is safe').waitFor();
+    await expectAccessible(page, 'the donation form after a lost answer');
     await page.getByRole('button', { name: 'Donate ¥50.00' }).click();
     await page.getByText('TEST MONEY — sandbox, no real funds').waitFor();
     expect(keys).toHaveLength(2);
@@ -295,6 +309,7 @@ describe('a guest donor', () => {
     await page.getByTestId('donation-status').getByText('Payment declined').waitFor();
     await page.getByText('The payment was declined; nothing was charged.').waitFor();
     await page.getByText('The checks run once the payment is confirmed.').waitFor();
+    await expectAccessible(page, 'the donor’s page, payment declined');
     const after = (await (await fetch(`${baseURL}/api/projects/${project.project.id}`)).json()) as {
       raised: number;
     };
@@ -327,6 +342,7 @@ describe('a guest donor', () => {
     ]);
     await page.locator('[data-testid="fact-unspent"][data-state="failed"]').waitFor();
     await shot(page, 'receipt-tampered');
+    await expectAccessible(page, 'the donor’s page, a check failed');
   });
 });
 
@@ -364,6 +380,7 @@ describe('a signed-in donor', () => {
       .getByText(`Your monthly donation to “Textbooks for Hillside School ${run}” is stopped.`)
       .waitFor();
     await item.getByText('Monthly: stopped').waitFor();
+    await expectAccessible(page, 'my donations on the dashboard');
     expect(await item.getByRole('button', { name: 'Stop monthly donation' }).count()).toBe(0);
     // Signed in, the donor's page opens without the link's token.
     await item.getByRole('link').click();
@@ -404,6 +421,7 @@ describe('the whole chain', () => {
     await charity.getByRole('button', { name: 'Sign out' }).waitFor();
     await charity.goto(`/charities/${orgId}/projects/${projectId}/disburse`);
     await charity.getByRole('heading', { name: 'Record a disbursement', level: 1 }).waitFor();
+    await expectAccessible(charity, 'the disbursement form');
     await charity.getByRole('button', { name: 'Add a new beneficiary' }).click();
     const inline = charity.getByRole('group', { name: 'Add a beneficiary' });
     await inline.getByLabel('Kind').selectOption('school');
@@ -423,6 +441,7 @@ describe('the whole chain', () => {
     await charity.getByRole('button', { name: 'Record disbursement' }).click();
     await charity.getByRole('heading', { name: 'Disbursement recorded' }).waitFor();
     const ackLink = (await charity.getByTestId('ack-link').textContent())!.trim();
+    await expectAccessible(charity, 'a disbursement recorded, with its code');
 
     // The donor's page notices the spending and checks it; the payee has yet to confirm.
     await page.reload();
@@ -430,12 +449,14 @@ describe('the whole chain', () => {
     await item.getByText('Lunches for grade 3, one week').waitFor();
     await item.locator('[data-testid="fact-allocation"][data-state="verified"]').waitFor();
     await item.getByText('Awaiting confirmation').waitFor();
+    await expectAccessible(page, 'the donor’s page, spending awaiting confirmation');
     await page.getByText('Not spent yet: ¥20.00').waitFor();
 
     // The beneficiary confirms from the link, with a note and a photo (no account).
     const payee = await (await newContext()).newPage();
     await payee.goto(ackLink.replace(baseURL, ''));
     await payee.getByRole('heading', { name: 'Did you receive this money?' }).waitFor();
+    await expectAccessible(payee, 'the acknowledgement page');
     await payee.getByLabel('A note').fill('Received, thank you');
     await payee
       .getByLabel('A photo')
@@ -445,6 +466,7 @@ describe('the whole chain', () => {
     await payee
       .getByRole('heading', { name: 'Thank you — your confirmation is recorded' })
       .waitFor();
+    await expectAccessible(payee, 'the acknowledgement, confirmed');
 
     // Every fact of the trace, verified in the donor's browser.
     await page.goto(donorPath);
@@ -462,6 +484,7 @@ describe('the whole chain', () => {
     expect(Buffer.from(await invoice.arrayBuffer()).equals(samplePdf)).toBe(true);
     expect(await page.locator('[data-state="failed"], [data-state="waiting"]').count()).toBe(0);
     await shot(page, 'trace-verified');
+    await expectAccessible(page, 'the donor’s page, its whole trace verified');
 
     // The project page shows the spending confirmed, with its evidence.
     await page.goto(`/projects/${projectId}`);
@@ -471,5 +494,85 @@ describe('the whole chain', () => {
     await page.getByRole('row', { name: 'Spent and confirmed ¥30.00' }).waitFor();
     await page.getByText('Receipt confirmed by the payee').waitFor();
     await shot(page, 'project-spent');
+    await expectAccessible(page, 'a project page with spending confirmed');
+  });
+});
+
+describe('a refund after part of the donation was spent', () => {
+  test('the spent part is shown as owed by the charity: on the donor’s page, the project’s money flow and the charity’s projects', async () => {
+    const tag = `owed${run}`.toLowerCase();
+    const { owner, orgId } = await verifiedCharity(t, tag);
+    const created = await owner.post(
+      `/api/orgs/${orgId}/projects`,
+      projectBody({ title: `Clinic visits ${run}`, cause: 'health' }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    const projectId = (created.json() as { id: string }).id;
+    const published = await owner.post(`/api/orgs/${orgId}/projects/${projectId}/publish`);
+    const budgetLineId = (published.json() as { budget: { id: string }[] }).budget[0]!.id;
+    // ¥50 given, ¥30 of it spent, then all of it refunded: the charity owes the ¥30.
+    const paid = await paidDonation(t, projectId, 5000);
+    const spent = await disburse(
+      owner,
+      { orgId, projectId, budgetLineId },
+      {
+        amount: 3000,
+        beneficiaryId: await beneficiary(owner, orgId),
+        evidence: [await upload(owner, orgId, samplePdf, 'application/pdf')],
+      },
+    );
+    expect(spent.statusCode, spent.body).toBe(201);
+    const refunded = await providerCallback(t, 'payment.refunded', paid.donation.id);
+    expect(refunded.json()).toMatchObject({ outcome: 'refunded' });
+    await drainLog(t);
+
+    const page = await (await newContext()).newPage();
+    await page.goto(`/donations/${paid.donation.id}?token=${paid.accessToken}`);
+    await page.getByTestId('donation-status').getByText('Refunded').waitFor();
+    expect(await page.getByTestId('donation-refund').textContent()).toMatch(
+      /^Refunded on .+; ¥30\.00 of it had already been spent and is owed by the charity\.$/,
+    );
+    await shot(page, 'refunded-owed');
+    await expectAccessible(page, 'the donor’s page, refunded after part was spent');
+
+    await page.goto(`/projects/${projectId}`);
+    await page.getByRole('row', { name: 'Refunded ¥50.00' }).waitFor();
+    await page.getByRole('row', { name: 'Owed by the charity ¥30.00' }).waitFor();
+    expect(await page.getByTestId('flow-owed-note').textContent()).toContain(
+      '¥30.00 of the refunded donations had already been spent when they were refunded',
+    );
+    expect(await page.getByRole('img', { name: /^Came in:/ }).getAttribute('aria-label')).toBe(
+      'Came in: Refunded after it was spent (owed by the charity) ¥30.00, Refunded before it was spent ¥20.00',
+    );
+    await shot(page, 'project-owed');
+    await expectAccessible(page, 'a project page with money owed');
+
+    // Nothing is owed where nothing spent was refunded: no row, no note.
+    await page.goto(`/projects/${project.project.id}`);
+    await page.getByRole('row', { name: /^Refunded / }).waitFor();
+    expect(await page.getByTestId('flow-owed').count()).toBe(0);
+    expect(await page.getByTestId('flow-owed-note').count()).toBe(0);
+
+    // The charity's projects, in Chinese at phone width.
+    const zh = await (
+      await newContext({ viewport: { width: 390, height: 800 }, locale: 'zh-CN' })
+    ).newPage();
+    await zh.goto('/sign-in');
+    await zh.getByLabel('电子邮箱', { exact: true }).fill(`owner-${tag}@example.org`);
+    await zh.getByLabel('密码', { exact: true }).fill('correct horse battery');
+    await zh.getByRole('button', { name: '登录' }).click();
+    await zh.getByRole('button', { name: '退出登录' }).waitFor();
+    await zh.goto(`/charities/${orgId}/projects`);
+    const owed = zh.getByTestId('cp-owed');
+    await owed.waitFor();
+    expect(await owed.textContent()).toBe('退款欠款¥30.00');
+    await expectAccessible(zh, 'the charity’s projects, with money owed (zh-CN)');
+    expect(await pageWidth(zh)).toBeLessThanOrEqual(390);
+    await zh.goto(`/donations/${paid.donation.id}?token=${paid.accessToken}`);
+    expect(await zh.getByTestId('donation-refund').textContent()).toContain(
+      '其中 ¥30.00 在退款前已经支出，由机构欠付',
+    );
+    await shot(zh, 'phone-refunded-owed-zh-CN');
+    await expectAccessible(zh, 'the donor’s page, refunded (zh-CN)');
   });
 });

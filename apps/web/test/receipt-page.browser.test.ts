@@ -13,6 +13,7 @@ import {
   startGuestDonation,
 } from '../../server/test/support/money.js';
 import { startTestWitness } from '../../server/test/support/witness.js';
+import { expectAccessible } from './support/axe.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
@@ -168,6 +169,7 @@ describe('the public receipt page', () => {
       `npm run goodtrace -- verify receipt.json --log-url ${baseURL}`,
     );
     await shot(page, 'verified');
+    await expectAccessible(page, 'the public receipt, verified');
   });
 
   test('a receipt altered on its way shows red with the reason, not verified', async () => {
@@ -194,6 +196,7 @@ describe('the public receipt page', () => {
     await page.getByTestId('receipt-not-verified').waitFor();
     expect(await page.locator('.fact-verified').count()).toBe(0);
     await shot(page, 'tampered');
+    await expectAccessible(page, 'the public receipt, a check failed');
   });
 
   test('a receipt still on its way to the log says so, then verifies once it is there', async () => {
@@ -223,6 +226,7 @@ describe('the public receipt page', () => {
       expect(await page.getByTestId('fact-receipt').count(), id).toBe(0);
     }
     await shot(page, 'not-found');
+    await expectAccessible(page, 'no receipt with this id');
   });
 
   test('fits a phone in Chinese', async () => {
@@ -237,8 +241,10 @@ describe('the public receipt page', () => {
       375,
     );
     await shot(page, 'phone-zh-CN');
+    await expectAccessible(page, 'the public receipt (zh-CN)');
     await page.goto('/receipts/0195d3c2-9999-7000-8000-000000000000');
     await page.getByRole('heading', { name: '没有这个编号的凭证', level: 1 }).waitFor();
+    await expectAccessible(page, 'no receipt with this id (zh-CN)');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       375,
     );

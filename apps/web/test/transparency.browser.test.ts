@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { generateSignerKey } from '@goodtrace/ledger';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { appendEvent } from '../../server/src/ledger/append-event.js';
@@ -12,6 +13,7 @@ import {
   testLogOrigin,
 } from '../../server/test/support/app.js';
 import { startTestWitness } from '../../server/test/support/witness.js';
+import { expectAccessible } from './support/axe.js';
 import { buildWebApp, launchChromium, screenshotsDir } from './support/browser-env.js';
 
 /**
@@ -155,6 +157,7 @@ describe('the transparency page', () => {
     // One range request for all the entries shown, not one per entry.
     expect(entryRequests).toEqual(['/api/log/entries?from=0&limit=2']);
     await shot(page, 'desktop-first-visit');
+    await expectAccessible(page, 'the transparency page, first visit');
 
     // The log grows; the next visit proves the new tree extends the one seen before.
     await verifyCharity(`Harvest Kitchen ${run}`);
@@ -174,6 +177,7 @@ describe('the transparency page', () => {
     expect(await page.getByText('In the checkpoint').count()).toBe(5);
     expect(entryRequests.slice(1)).toEqual(['/api/log/entries?from=0&limit=5']);
     await shot(page, 'desktop-consistent');
+    await expectAccessible(page, 'the transparency page, consistent');
 
     // A forged consistency proof is caught, and the checkpoint seen before is kept.
     await appendTestEvent(3);
@@ -191,6 +195,7 @@ describe('the transparency page', () => {
       .waitFor();
     expect(await page.getByText(consistentWith).count()).toBe(0);
     await shot(page, 'desktop-inconsistent');
+    await expectAccessible(page, 'the transparency page, history rewritten');
     await page.unroute('**/api/log/proofs/consistency?*');
     await page.reload();
     await page.getByText(/Consistent with the checkpoint you saw on .+ \(5 entries\)/).waitFor();
@@ -226,6 +231,39 @@ describe('the transparency page', () => {
       await page.evaluate(() => localStorage.getItem('goodtrace.transparency.seen')),
     ).toBeNull();
     await shot(page, 'desktop-signature-failed');
+    await expectAccessible(page, 'the transparency page, signature failed');
+  });
+
+  test('a server whose /log/key and /api/log name different keys is flagged: nothing is verified or remembered', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const served = (await (await fetch(`${baseURL}/log/key`)).text()).trim();
+    const other = generateSignerKey(testLogOrigin).verifierKey;
+    await page.route('**/log/key', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/plain', body: `${other}\n` }),
+    );
+    await page.goto('/transparency');
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Nothing on this page can be verified' })
+      .waitFor();
+    // The receipt pages' words for the same reason (both decide with trustFromLog).
+    await page.getByText(/the server names two different log keys/).waitFor();
+    expect(await page.getByTestId('key-at-log-key').textContent()).toBe(other);
+    expect(await page.getByTestId('key-at-api-log').textContent()).toBe(served);
+    expect(await page.getByText(sigOk).count()).toBe(0);
+    expect(await page.getByTestId('log-entry').count()).toBe(0);
+    expect(
+      await page.evaluate(() => localStorage.getItem('goodtrace.transparency.seen')),
+    ).toBeNull();
+    await shot(page, 'desktop-key-mismatch');
+    await expectAccessible(page, 'the transparency page, keys disagree');
+
+    // The same server with its two answers agreeing again: verified as before.
+    await page.unroute('**/log/key');
+    await page.reload();
+    await page.getByText(sigOk).waitFor();
+    expect(await page.getByTestId('log-untrusted').count()).toBe(0);
   });
 
   test('the copy button copies the key and says so; without the Clipboard API it selects the key and says how to copy it', async () => {
@@ -242,6 +280,7 @@ describe('the transparency page', () => {
       .filter({ hasText: /^Copied$/ })
       .waitFor();
     expect(await copy.textContent()).toBe('✓ Copied');
+    await expectAccessible(page, 'the transparency page, key copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
 
     // Served over plain HTTP a page has no navigator.clipboard; here the copy command fails too.
@@ -281,6 +320,7 @@ describe('the transparency page', () => {
     expect(await noHorizontalOverflow(zhPage)).toBeLessThanOrEqual(375);
     await shot(zhPage, 'phone-zh-CN');
     await shotTop(zhPage, 'phone-zh-CN-top');
+    await expectAccessible(zhPage, 'the transparency page (zh-CN)');
   });
 
   test('each witness cosignature is verified in the browser with the witness key; an altered one is marked invalid', async () => {
@@ -326,6 +366,7 @@ describe('the transparency page', () => {
       expect(await page.getByText(/as reported by the server/i).count()).toBe(0);
       await page.getByTestId('log-entry').first().waitFor();
       await shot(page, 'desktop-witness-verified');
+      await expectAccessible(page, 'the transparency page with a witness');
 
       // The witness's line altered on the way: only that cosignature fails, the log's holds.
       const prefix = `— ${witness.name} `;
@@ -345,6 +386,7 @@ describe('the transparency page', () => {
       await item.getByText('Cosignature invalid (invalid_signature)').waitFor();
       expect(await item.getByText('Cosignature verified in your browser').count()).toBe(0);
       await shot(page, 'desktop-witness-invalid');
+      await expectAccessible(page, 'the transparency page, a cosignature invalid');
 
       // The line removed: shown as not cosigned, not as verified.
       await page.unroute('**/api/log');

@@ -9,6 +9,7 @@
 //   funds.allocated      amount}, and on funds.disbursed every detail the page shows
 //   funds.acknowledged   the beneficiary confirmed this disbursement, with this photo
 
+import type { EventData, EventOf, EventType, Unchecked } from '@goodtrace/contract';
 import { donorCommitment, type LedgerEvent, parseDonorSecret } from '@goodtrace/ledger';
 import { verifyLogPart } from './log-part.js';
 import {
@@ -22,12 +23,49 @@ import {
 } from './result.js';
 import type { Trust } from './trust.js';
 
-type Data = Record<string, unknown>;
+// Events are read by the contract's names (@goodtrace/contract's events.ts), as types only: the
+// contract's schemas (and TypeBox) stay out of this package and of the browser's bundle, and a
+// member the contract renames fails this package's build.
 
-/** An event's data, read defensively: the event is whatever the network delivered. */
-function dataOf(event: LedgerEvent): Data {
+/** The events a donor's facts are read from. */
+type Read = Extract<
+  EventType,
+  'donation.received' | 'funds.disbursed' | 'funds.allocated' | 'funds.acknowledged'
+>;
+
+/**
+ * The versions of each event read here. Each must be one the contract declares, and each the
+ * contract declares must be listed (`allRead` below): a new version fails this package's build
+ * until it is read here too, since a verifier must not vouch for what it was not taught to read.
+ * (The contract's EVENT_VERSIONS holds the same at run time; importing it would bring TypeBox.)
+ */
+const VERSIONS = {
+  'donation.received': [1],
+  'funds.disbursed': [1],
+  'funds.allocated': [1],
+  'funds.acknowledged': [1],
+} as const satisfies { readonly [T in Read]: readonly EventOf<T>['v'][] };
+type Unread = { [T in Read]: Exclude<EventOf<T>['v'], (typeof VERSIONS)[T][number]> }[Read];
+const allRead: [Unread] extends [never] ? true : never = true;
+void allRead;
+
+/** An event's data as the contract names its members, none of them trusted yet. */
+type Data<T extends Read> = Unchecked<EventData<T>>;
+/** A member of a list in an event's data (an allocation, an evidence file…), likewise. */
+type Item<L> = L extends readonly (infer I)[] ? Unchecked<I> : never;
+
+/**
+ * The event's data when it is a `type` event of a version read here, else null. Read
+ * defensively: the event is whatever the network delivered, so its members are checked as read.
+ */
+function dataOf<T extends Read>(event: LedgerEvent, type: T): Data<T> | null {
+  if (event.type !== type || !(VERSIONS[type] as readonly number[]).includes(event.v)) return null;
   const d = (event as { data?: unknown }).data;
-  return typeof d === 'object' && d !== null && !Array.isArray(d) ? (d as Data) : {};
+  return (typeof d === 'object' && d !== null && !Array.isArray(d) ? d : {}) as Data<T>;
+}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
 }
 
 /**
@@ -65,17 +103,17 @@ export interface ExpectedDonation {
 }
 
 function donationEventCheck(event: LedgerEvent, e: ExpectedDonation): Check {
-  const d = dataOf(event);
+  const d = dataOf(event, 'donation.received');
   // What the label shows: the expected values, else the logged ones the proof vouches for.
-  const amount = e.amount ?? d.amount;
-  const currency = e.currency ?? d.currency;
+  const amount = e.amount ?? d?.amount;
+  const currency = e.currency ?? d?.currency;
   const vars = {
     donationId: e.donationId,
     ...(typeof amount === 'number' ? { amount } : {}),
     ...(typeof currency === 'string' ? { currency } : {}),
   };
   const wrong = (reason: FactReason) => fail('event', reason, vars);
-  if (event.type !== 'donation.received') return wrong('wrong_event_type');
+  if (d === null) return wrong('wrong_event_type');
   if (d.donationId !== e.donationId) return wrong('wrong_donation');
   if (e.amount !== undefined && d.amount !== e.amount) return wrong('wrong_amount');
   if (e.currency !== undefined && d.currency !== e.currency) return wrong('wrong_currency');
@@ -86,7 +124,7 @@ function donationEventCheck(event: LedgerEvent, e: ExpectedDonation): Check {
 function donorCheck(event: LedgerEvent, donationId: string, secretHex: string): Check {
   const secret = parseDonorSecret(secretHex);
   if (!secret) return fail('donor', 'bad_secret', { donationId });
-  const logged = dataOf(event).donor;
+  const logged = dataOf(event, 'donation.received')?.donor;
   const mine = donorCommitment(secret, donationId);
   return typeof logged === 'string' && logged.toLowerCase() === mine
     ? pass('donor', { donationId })
@@ -126,10 +164,14 @@ export interface ShownDisbursement {
 }
 
 /** Which shown field differs from the event (the first one), or null when all agree. */
-function disbursementMismatch(d: Data, shown: ShownDisbursement): string | null {
-  const payee = (typeof d.payee === 'object' && d.payee !== null ? d.payee : {}) as Data;
+function disbursementMismatch(d: Data<'funds.disbursed'>, shown: ShownDisbursement): string | null {
+  const payee = (isObject(d.payee) ? d.payee : {}) as Unchecked<
+    EventData<'funds.disbursed'>['payee']
+  >;
   const evidence = Array.isArray(d.evidence)
-    ? d.evidence.map((x) => (x as Data | null)?.sha256)
+    ? d.evidence.map((x: unknown) =>
+        isObject(x) ? (x as Item<EventData<'funds.disbursed'>['evidence']>).sha256 : undefined,
+      )
     : [];
   const pairs: [string, unknown, unknown][] = [
     ['projectId', d.projectId, shown.projectId],
@@ -168,22 +210,23 @@ export function verifyAllocation(
   expected: ExpectedAllocation,
 ): FactResult {
   return verifyFact(receipt, trust, (event) => {
-    const d = dataOf(event);
+    const first = dataOf(event, 'funds.disbursed');
+    const d = first ?? dataOf(event, 'funds.allocated');
     const vars = { donationId: expected.donationId, amount: expected.amount };
-    if (event.type !== 'funds.disbursed' && event.type !== 'funds.allocated')
-      return [fail('allocation', 'wrong_event_type', vars)];
+    if (d === null) return [fail('allocation', 'wrong_event_type', vars)];
     if (d.disbursementId !== expected.disbursement.id)
       return [fail('allocation', 'wrong_disbursement', vars)];
-    const allocations = Array.isArray(d.allocations) ? (d.allocations as (Data | null)[]) : [];
-    const mine = allocations.filter((a) => a?.donationId === expected.donationId);
+    const allocations: Item<EventData<'funds.disbursed' | 'funds.allocated'>['allocations']>[] =
+      Array.isArray(d.allocations) ? d.allocations.filter(isObject) : [];
+    const mine = allocations.filter((a) => a.donationId === expected.donationId);
     const checks: Check[] = [
-      mine.some((a) => a?.amount === expected.amount)
+      mine.some((a) => a.amount === expected.amount)
         ? pass('allocation', vars)
         : fail('allocation', mine.length > 0 ? 'wrong_amount' : 'allocation_missing', vars),
     ];
     // A continuation event carries only allocations; the details are on the first part.
-    if (event.type === 'funds.disbursed') {
-      const field = disbursementMismatch(d, expected.disbursement);
+    if (first !== null) {
+      const field = disbursementMismatch(first, expected.disbursement);
       checks.push(
         field === null ? pass('details') : fail('details', 'details_mismatch', { field }),
       );
@@ -208,8 +251,8 @@ export function verifyAcknowledgement(
   expected: ExpectedAcknowledgement,
 ): FactResult {
   return verifyFact(receipt, trust, (event) => {
-    const d = dataOf(event);
-    if (event.type !== 'funds.acknowledged') return [fail('acknowledgement', 'wrong_event_type')];
+    const d = dataOf(event, 'funds.acknowledged');
+    if (d === null) return [fail('acknowledgement', 'wrong_event_type')];
     if (d.disbursementId !== expected.disbursementId)
       return [fail('acknowledgement', 'wrong_disbursement')];
     if ((d.photo ?? null) !== expected.photoSha256)

@@ -222,6 +222,28 @@ describe("the beneficiary's confirmation", () => {
   });
 });
 
+describe('an event of a version this package was not taught to read', () => {
+  it('fails each fact as another kind of event would, though the receipt itself holds', () => {
+    const later = makeLog({ events: events.map((e) => ({ ...structuredClone(e), v: 2 })) });
+    const facts = [
+      verifyDonation(later.receipt(at.donation), later.trust, mine),
+      verifyAllocation(later.receipt(at.disbursed), later.trust, {
+        donationId,
+        amount: 1000,
+        disbursement: shown,
+      }),
+      verifyAcknowledgement(later.receipt(at.acknowledged), later.trust, {
+        disbursementId,
+        photoSha256: photo,
+      }),
+    ];
+    for (const fact of facts) {
+      expect(fact).toMatchObject({ state: 'failed', reason: 'wrong_event_type' });
+      expect(fact.checks.find((c) => c.name === 'inclusion')?.ok).toBe(true);
+    }
+  });
+});
+
 describe("a donor's whole trace", () => {
   it('verifies every fact, and what is left is the logged donation less the logged allocations', () => {
     const facts = verifyTrace(traceOf(log), log.trust);

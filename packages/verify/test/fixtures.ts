@@ -3,6 +3,12 @@
 // confirmation — built with @goodtrace/ledger's public API, and receipts for it as the server
 // hands them out.
 import { createHash, randomBytes } from 'node:crypto';
+import type {
+  DonationReceived,
+  FundsAcknowledged,
+  FundsAllocated,
+  FundsDisbursed,
+} from '@goodtrace/contract';
 import {
   CompactRange,
   cosign,
@@ -60,7 +66,7 @@ export const events: LedgerEvent[] = [
       paidSeq: 1,
       donor: donorCommitment(Buffer.from(secret, 'hex'), donationId),
     },
-  },
+  } satisfies DonationReceived,
   {
     type: 'donation.received',
     v: 1,
@@ -74,7 +80,7 @@ export const events: LedgerEvent[] = [
       paidSeq: 2,
       donor: 'ab'.repeat(32),
     },
-  },
+  } satisfies DonationReceived,
   {
     type: 'funds.disbursed',
     v: 1,
@@ -99,7 +105,7 @@ export const events: LedgerEvent[] = [
       parts: 2,
       allocations: [{ donationId, amount: 1000 }],
     },
-  },
+  } satisfies FundsDisbursed,
   {
     type: 'funds.allocated',
     v: 1,
@@ -107,20 +113,19 @@ export const events: LedgerEvent[] = [
     data: {
       disbursementId,
       projectId,
-      orgId,
       part: 2,
       allocations: [
         { donationId, amount: 2000 },
         { donationId: otherDonationId, amount: 0 },
       ],
     },
-  },
+  } satisfies FundsAllocated,
   {
     type: 'funds.acknowledged',
     v: 1,
     at: '2026-11-21T10:00:00.000Z',
     data: { disbursementId, projectId, orgId, photo },
-  },
+  } satisfies FundsAcknowledged,
 ];
 
 export interface Key {
@@ -147,14 +152,18 @@ export interface TestLog {
   ): Receipt;
 }
 
-export function makeLog(options: { witnesses?: number } = {}): TestLog {
+/** A log of `events` (by default the ones above), signed and witnessed. */
+export function makeLog(options: { witnesses?: number; events?: LedgerEvent[] } = {}): TestLog {
+  const entries = options.events ?? events;
   const logKey = generateSignerKey(ORIGIN);
   const witnessKeys = Array.from({ length: options.witnesses ?? 3 }, (_, i) =>
     generateSignerKey(`witness-${i}.test`, { type: KEY_TYPE_COSIGNATURE_V1 }),
   );
   const store = new Map<string, Uint8Array>();
   const range = new CompactRange();
-  range.append(events.map(hashEvent), (level, index, hash) => store.set(`${level}/${index}`, hash));
+  range.append(entries.map(hashEvent), (level, index, hash) =>
+    store.set(`${level}/${index}`, hash),
+  );
   const text = formatCheckpoint({ origin: ORIGIN, size: range.size, rootHash: range.root() });
   const checkpoint = (cosigners = witnessKeys.length) =>
     signNote(text, [logKey.signerKey]) +
@@ -177,7 +186,7 @@ export function makeLog(options: { witnesses?: number } = {}): TestLog {
     checkpoint,
     receipt(index, o = {}) {
       const receipt = createReceipt({
-        event: structuredClone(events[index]!),
+        event: structuredClone(entries[index]!),
         leafIndex: index,
         inclusionProof: proveInclusion({ index, treeSize: range.size, hashAt }) as Uint8Array[],
         checkpoint: checkpoint(o.cosigners),

@@ -31,9 +31,10 @@ describe('@goodtrace/verify', () => {
     }
   });
 
-  it('bundles for the browser with no Node built-in', async () => {
+  it('bundles for the browser with no Node built-in, and nothing of the contract but its types', async () => {
     const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
     const imported: string[] = [];
+    const packages = new Set<string>();
     await esbuild.build({
       entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
       bundle: true,
@@ -49,6 +50,7 @@ describe('@goodtrace/verify', () => {
             build.onResolve({ filter: /.*/ }, (args) => {
               if (args.path.startsWith('node:') || builtins.has(args.path))
                 imported.push(args.path);
+              if (!args.path.startsWith('.')) packages.add(args.path);
               return undefined;
             });
           },
@@ -56,6 +58,9 @@ describe('@goodtrace/verify', () => {
       ],
     });
     expect(imported).toEqual([]);
+    // The events are read by the contract's types; its schemas (and TypeBox) stay out.
+    expect([...packages].filter((p) => /^@goodtrace\/contract|typebox/.test(p))).toEqual([]);
+    expect(packages.has('@goodtrace/ledger')).toBe(true);
   });
 
   it('shows a command that runs from a checkout, never one fetched from the npm registry', () => {

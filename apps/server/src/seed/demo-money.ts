@@ -18,7 +18,8 @@ const DAY = 86_400_000;
  * the demo, so a newcomer sees a real trace at once. Everything goes through the same domain
  * functions as the API (the payment through the callback path, with a sandbox provider of its
  * own), in time order, so the log reads like a real history: donations weeks ago, spending
- * after, one disbursement left unconfirmed past 30 days (flagged overdue).
+ * after, one disbursement left unconfirmed past 30 days (flagged overdue), and one of the demo
+ * donor's donations refunded after part of it was spent (that part the charity owes).
  */
 export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date): Promise<void> {
   const hasProjects = await db.selectFrom('projects').select('id').limit(1).executeTakeFirst();
@@ -110,6 +111,7 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
   });
 
   let n = 0;
+  type Paid = { id: string; providerRef: string; amount: number };
   async function donate(
     projectId: string,
     amount: number,
@@ -121,7 +123,7 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
       donor?: boolean;
       monthly?: boolean;
     },
-  ) {
+  ): Promise<Paid> {
     n++;
     const started = await donations.start(
       {
@@ -152,6 +154,7 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
       },
       at,
     );
+    return { id: started.donation.id, providerRef: row.provider_ref!, amount };
   }
 
   const names = [
@@ -175,19 +178,23 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
     '读书改变命运',
     null,
   ];
+  // The textbooks' spending (¥13,800) is allocated FIFO to donations 0–23 and ¥550 of the
+  // demo donor's ¥1,000 donation 24, which is refunded after: the ¥550 becomes owed.
+  let refundedLater: Paid | undefined;
   for (let i = 0; i < 28; i++) {
     const name = names[i % names.length];
-    await donate(
+    const donation = await donate(
       textbooks,
       [10_000, 20_000, 50_000, 100_000, 200_000, 5000, 30_000][i % 7]!,
       ago(60 - i * 1.5),
       {
         ...(name ? { name } : { anonymous: true }),
         ...(messages[i % messages.length] ? { message: messages[i % messages.length]! } : {}),
-        donor: i % 9 === 3,
+        donor: i % 9 === 3 || i === 24,
         monthly: i === 3,
       },
     );
+    if (i === 24) refundedLater = donation;
   }
   for (let i = 0; i < 18; i++) {
     const name = names[(i + 3) % names.length];
@@ -309,6 +316,22 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
     },
     ago(8),
   );
+
+  // The donor asked for their money back after the books were bought with part of it.
+  if (refundedLater) {
+    await donations.applyPayment(
+      {
+        eventId: `evt_demo_refund_${refundedLater.id}`,
+        kind: 'payment.refunded',
+        providerRef: refundedLater.providerRef,
+        donationId: refundedLater.id,
+        amount: refundedLater.amount,
+        currency: 'CNY',
+        occurredAt: ago(7),
+      },
+      ago(7),
+    );
+  }
 
   const saplingInvoice = await store(
     await demoInvoicePdf({

@@ -65,7 +65,8 @@ export function CopyableText({
       <button
         type="button"
         className="button button-secondary button-small"
-        aria-label={label}
+        // The name starts with what the button shows (WCAG 2.5.3), "Copied" while it says so.
+        aria-label={done === 'copied' ? `${t('common.copied')} — ${label}` : label}
         onClick={() => void copy()}
       >
         {done === 'copied' ? `✓ ${t('common.copied')}` : (shortLabel ?? label)}

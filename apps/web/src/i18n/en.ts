@@ -280,6 +280,11 @@ export const en = {
   'log.sigFailed': 'Signature check failed',
   'log.sigFailedDetail':
     'This checkpoint is not validly signed by the key above, or it does not match what the server reports ({reason}). Do not rely on what this page shows.',
+  'log.trustFailed': 'Nothing on this page can be verified',
+  'log.trustFailedDetail':
+    'This server’s answers about its own log cannot be trusted: {reason}. Receipts checked on this site fail for the same reason.',
+  'log.keyAtLogKey': 'Key served at /log/key',
+  'log.keyAtApiLog': 'Key named by /api/log',
   'log.history.first':
     'Your browser has not seen this log before. It now remembers this checkpoint, so your next visit can check that the log only grew.',
   'log.history.consistent':
@@ -336,6 +341,7 @@ export const en = {
   'cp.raised': 'Raised',
   'cp.spent': 'Spent',
   'cp.unspent': 'Unspent',
+  'cp.owed': 'Owed for refunds',
   'cp.donations.one': '{count} donation',
   'cp.donations.other': '{count} donations',
   'cp.confirmedAmount': '{amount} confirmed by beneficiaries',
@@ -599,6 +605,11 @@ export const en = {
   'flow.raised': 'Raised',
   'flow.netRaised': 'Raised (kept)',
   'flow.refunded': 'Refunded',
+  'flow.refundedSpent': 'Refunded after it was spent (owed by the charity)',
+  'flow.refundedUnspent': 'Refunded before it was spent',
+  'flow.owed': 'Owed by the charity',
+  'flow.owedNote':
+    '{amount} of the refunded donations had already been spent when they were refunded: that money went to the beneficiaries, and the charity owes it.',
   'flow.allocated': 'Allocated to spending',
   'flow.confirmed': 'Spent and confirmed',
   'flow.awaiting': 'Spent, awaiting confirmation',
@@ -689,6 +700,8 @@ export const en = {
   'receipt.failed': 'The payment was declined; nothing was charged.',
   'receipt.tryAgain': 'Try again',
   'receipt.refunded': 'Refunded on {date}.',
+  'receipt.refundedOwed':
+    'Refunded on {date}; {amount} of it had already been spent and is owed by the charity.',
   'receipt.details': 'Details',
   'receipt.shownAs': 'Shown as',
   'receipt.donationId': 'Donation ID',
@@ -885,7 +898,9 @@ export const en = {
   'audit.money.spent': 'Spent',
   'audit.money.confirmed': 'Confirmed',
   'audit.money.unspent': 'Unspent',
+  'audit.money.owed': 'Owed',
   'audit.disbursementsTitle': 'Disbursements',
+  'audit.projectsTitle': 'Projects',
   'audit.noDisbursements': 'No disbursements yet.',
   'audit.date': 'Date',
   'audit.purpose': 'Purpose',

@@ -7,12 +7,14 @@ import type {
   Unchecked,
 } from '@goodtrace/contract';
 import { encodeBase64, entryBundleForIndex, tileForNode, tilePath } from '@goodtrace/ledger';
+import type { Trust, VerifyErrorCode } from '@goodtrace/verify';
 import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { get } from '../api';
 import { CopyableText } from '../components/copyable-text';
 import { LoadFailed, Loading } from '../components/load-state';
 import { useDocumentTitle, useI18n } from '../i18n';
+import { loadLogTrust } from '../log-trust';
 import {
   type CheckedEntry,
   checkHistory,
@@ -32,27 +34,78 @@ import { useLoad } from '../use-load';
 
 interface Verified {
   info: LogInfo;
+  /** The keys every page of this site verifies with (log-trust.ts). */
+  trust: Trust;
   signature: SignatureCheck;
   history: HistoryCheck | null;
   /** One per `info.witnesses`, in order: each cosignature checked here with its key. */
   witnesses: WitnessCheck[];
 }
 
+/** The server's answers about its log disagree or do not parse: nothing is verified under them. */
+interface Untrusted {
+  error: VerifyErrorCode;
+  /** The key as GET /log/key and GET /api/log name it, to show side by side. */
+  keyAtLogKey: string | null;
+  keyAtApiLog: string | null;
+}
+
 /**
- * Fetches /api/log and verifies it here: the signature, each witness's cosignature, then
+ * Fetches the log's key and /api/log, decides whom to trust as the receipt pages do, and
+ * verifies the log here under that trust: the signature, each witness's cosignature, then
  * (only if the signature holds) the consistency with the checkpoint this browser
  * remembered, which is then replaced by this one unless something is wrong (a wrong answer
  * is kept as the evidence).
  */
-async function loadVerified(seen: SeenCheckpoint | null): Promise<Verified> {
-  const info = await get<LogInfo>('/log');
-  const signature = verifyLatestCheckpoint(info);
-  const witnesses = info.witnesses.map((w) => verifyWitness(info.checkpoint, w));
-  if (!signature.ok) return { info, signature, history: null, witnesses };
+async function loadVerified(seen: SeenCheckpoint | null): Promise<Verified | Untrusted> {
+  const log = await loadLogTrust();
+  if ('error' in log) {
+    const apiKey = (log.info as { verifierKey?: unknown } | null)?.verifierKey;
+    return {
+      error: log.error,
+      keyAtLogKey: str(log.keyText.trim()),
+      keyAtApiLog: str(apiKey),
+    };
+  }
+  const { info, trust } = log;
+  const signature = verifyLatestCheckpoint(info, trust);
+  const witnesses = trust.witnesses.map((w) => verifyWitness(info.checkpoint, w));
+  if (!signature.ok) return { info, trust, signature, history: null, witnesses };
   const history = await checkHistory(seen, info, signature);
   if (history.state === 'first' || history.state === 'consistent')
     writeSeen(seenFrom(info, signature.root));
-  return { info, signature, history, witnesses };
+  return { info, trust, signature, history, witnesses };
+}
+
+/** Why the page verifies nothing, with the two keys when the server named two. */
+function UntrustedCard({ untrusted }: { untrusted: Untrusted }) {
+  const { t, maybe } = useI18n();
+  const reason = maybe(`verify.reason.${untrusted.error}`) ?? untrusted.error;
+  return (
+    <section className="card panel" aria-labelledby="untrusted-title" data-testid="log-untrusted">
+      <div className="check check-failed" role="alert">
+        <span className="check-icon" aria-hidden="true">
+          ✗
+        </span>
+        <div>
+          <h2 id="untrusted-title" className="check-title">
+            {t('log.trustFailed')}
+          </h2>
+          <p className="small">{t('log.trustFailedDetail', { reason })}</p>
+        </div>
+      </div>
+      <dl className="details">
+        <dt>{t('log.keyAtLogKey')}</dt>
+        <dd className="key-box" data-testid="key-at-log-key">
+          {untrusted.keyAtLogKey ?? '—'}
+        </dd>
+        <dt>{t('log.keyAtApiLog')}</dt>
+        <dd className="key-box" data-testid="key-at-api-log">
+          {untrusted.keyAtApiLog ?? '—'}
+        </dd>
+      </dl>
+    </section>
+  );
 }
 
 /** A message with one `{name}` placeholder replaced by a React node. */
@@ -340,7 +393,7 @@ function EntriesCard({ size, root }: { size: number; root: Uint8Array | null }) 
  * The newest checkpoint the witnesses cosigned (it may be older than the latest one while they
  * catch up), each cosignature verified here with the witness's own key.
  */
-function CosignedCard({ info }: { info: LogInfo }) {
+function CosignedCard({ info, trust }: { info: LogInfo; trust: Trust }) {
   const { t } = useI18n();
   const { dateTime } = useDates();
   const [load, reload] = useLoad(
@@ -364,10 +417,16 @@ function CosignedCard({ info }: { info: LogInfo }) {
               })}
             </p>
             <ul className="plain-list witness-list">
-              {info.witnesses.map((w) => (
+              {info.witnesses.map((w, i) => (
                 <li key={w.verifierKey} className="witness" data-testid="cosigned-witness">
                   <span className="mono witness-name">{w.name}</span>
-                  <WitnessMark check={verifyWitness(load.data.checkpoint!.note, w)} />
+                  <WitnessMark
+                    check={
+                      trust.witnesses[i]
+                        ? verifyWitness(load.data.checkpoint!.note, trust.witnesses[i])
+                        : { state: 'invalid', reason: 'unknown' }
+                    }
+                  />
                 </li>
               ))}
             </ul>
@@ -453,6 +512,7 @@ export function TransparencyPage() {
   let body: ReactNode;
   if (load.state === 'loading') body = <Loading />;
   else if (load.state === 'failed') body = <LoadFailed error={load.error} retry={reload} />;
+  else if ('error' in load.data) body = <UntrustedCard untrusted={load.data} />;
   else {
     const verified = load.data;
     const { info, signature } = verified;
@@ -472,7 +532,7 @@ export function TransparencyPage() {
           </div>
           <div className="transparency-column">
             <WitnessesCard info={info} checks={verified.witnesses} />
-            <CosignedCard info={info} />
+            <CosignedCard info={info} trust={verified.trust} />
             <AuditCard size={info.treeSize} info={info} />
           </div>
         </div>

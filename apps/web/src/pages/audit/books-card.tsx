@@ -1,6 +1,7 @@
 import type { CharityBooks } from '@goodtrace/contract';
 import { Link } from 'react-router-dom';
 import { LoadFailed, Loading } from '../../components/load-state';
+import { TableScroll } from '../../components/table-scroll';
 import { useI18n } from '../../i18n';
 import type { Load } from '../../use-load';
 import { useMoney } from '../../use-money';
@@ -24,6 +25,9 @@ export function BooksCard({
   if (load.state === 'failed') return <LoadFailed error={load.error} retry={reload} />;
   const books = load.data;
   if (!books) return null;
+  // What charities owe for refunds of money they had spent: a column only when some project has it.
+  const owed = books.projects.some((p) => p.owed > 0);
+  const columns = ['raised', 'allocated', 'spent', 'confirmed', 'unspent'] as const;
   return (
     <section className="card panel" aria-labelledby="books-title" data-testid="books">
       <div className="section-head">
@@ -31,15 +35,16 @@ export function BooksCard({
         <span className="muted small">{t('audit.replayed', { count: books.replayed })}</span>
       </div>
       <p className="small muted">{t('audit.booksLead')}</p>
+      <h3 id="books-projects-title">{t('audit.projectsTitle')}</h3>
       {books.projects.length === 0 ? (
         <p className="empty empty-small">{t('audit.noProjects')}</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll labelledBy="books-projects-title">
           <table className="audit-table">
             <thead>
               <tr>
                 <th scope="col">{t('audit.project')}</th>
-                {(['raised', 'allocated', 'spent', 'confirmed', 'unspent'] as const).map((k) => (
+                {[...columns, ...(owed ? (['owed'] as const) : [])].map((k) => (
                   <th key={k} scope="col" className="num">
                     {t(`audit.money.${k}`)}
                   </th>
@@ -57,17 +62,22 @@ export function BooksCard({
                   <td className="num">{money(p.spent)}</td>
                   <td className="num">{money(p.confirmed)}</td>
                   <td className="num">{money(p.unspent)}</td>
+                  {owed && (
+                    <td className={p.owed > 0 ? 'num owed' : 'num'} data-testid="books-owed">
+                      {p.owed > 0 ? money(p.owed) : '—'}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
-      <h3>{t('audit.disbursementsTitle')}</h3>
+      <h3 id="books-disbursements-title">{t('audit.disbursementsTitle')}</h3>
       {books.disbursements.length === 0 ? (
         <p className="empty empty-small">{t('audit.noDisbursements')}</p>
       ) : (
-        <div className="table-scroll">
+        <TableScroll labelledBy="books-disbursements-title">
           <table className="audit-table">
             <thead>
               <tr>
@@ -78,8 +88,8 @@ export function BooksCard({
                 </th>
                 <th scope="col">{t('audit.confirmedCol')}</th>
                 {canFile && (
-                  <th scope="col" className="visually-hidden">
-                    {t('audit.fileOn')}
+                  <th scope="col">
+                    <span className="visually-hidden">{t('audit.fileOn')}</span>
                   </th>
                 )}
               </tr>
@@ -120,7 +130,7 @@ export function BooksCard({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );

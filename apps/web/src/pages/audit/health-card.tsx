@@ -1,6 +1,7 @@
 import type { LogHealth } from '@goodtrace/contract';
 import { get } from '../../api';
 import { LoadFailed, Loading } from '../../components/load-state';
+import { TableScroll } from '../../components/table-scroll';
 import { useI18n } from '../../i18n';
 import { useLoad } from '../../use-load';
 import './audit.css';
@@ -50,11 +51,11 @@ export function HealthCard() {
                 : t('audit.notCosigned')}
             </dd>
           </dl>
-          <h3>{t('log.witnessesTitle')}</h3>
+          <h3 id="health-witnesses-title">{t('log.witnessesTitle')}</h3>
           {load.data.witnesses.length === 0 ? (
             <p className="empty empty-small">{t('log.witnessesNone')}</p>
           ) : (
-            <div className="table-scroll">
+            <TableScroll labelledBy="health-witnesses-title">
               <table className="audit-table">
                 <thead>
                   <tr>
@@ -84,7 +85,7 @@ export function HealthCard() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )}
           <h3>{t('audit.alarmsTitle')}</h3>
           {load.data.alarms.length === 0 ? (

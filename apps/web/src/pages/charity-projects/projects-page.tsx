@@ -72,6 +72,12 @@ function ProjectItem({ orgId, p }: { orgId: string; p: ProjectSummary }) {
           <dt>{t('cp.unspent')}</dt>
           <dd>{formatFen(p.unspent)}</dd>
         </div>
+        {p.owed > 0 && (
+          <div data-testid="cp-owed">
+            <dt>{t('cp.owed')}</dt>
+            <dd className="cp-owed-amount">{formatFen(p.owed)}</dd>
+          </div>
+        )}
       </dl>
       <p className="small muted">
         {tn('cp.donations', p.donations)} ·{' '}

@@ -261,8 +261,13 @@ export function DonationPage() {
         </div>
       )}
       {d.refund && (
-        <div className="alert alert-info">
-          {t('receipt.refunded', { date: dates.dateTime(d.refund.at) })}
+        <div className="alert alert-info" data-testid="donation-refund">
+          {d.refund.owed > 0
+            ? t('receipt.refundedOwed', {
+                date: dates.dateTime(d.refund.at),
+                amount: money(d.refund.owed, d.currency),
+              })
+            : t('receipt.refunded', { date: dates.dateTime(d.refund.at) })}
         </div>
       )}
 

@@ -1,15 +1,7 @@
-import {
-  type Check,
-  type FactResult,
-  isVerifyError,
-  type Trust,
-  trustFromLog,
-  type Vars,
-  type VerifyErrorCode,
-} from '@goodtrace/verify';
+import type { Check, FactResult, Trust, Vars, VerifyErrorCode } from '@goodtrace/verify';
 import type { ReactNode } from 'react';
-import { get, getText } from '../../api';
 import { useI18n } from '../../i18n';
+import { loadLogTrust } from '../../log-trust';
 import { useMoney } from '../../use-money';
 
 /**
@@ -19,19 +11,14 @@ import { useMoney } from '../../use-money';
  * checks and their reasons are the package's; this file only says them in the page's language.
  */
 
-/** The keys a page trusts (trustFromLog), and the log key's name for the check labels. */
+/** The keys a page trusts (log-trust.ts), and the log key's name for the check labels. */
 export type TrustLoad = { trust: Trust; keyName: string } | { error: VerifyErrorCode };
 
 export async function loadTrust(): Promise<TrustLoad> {
-  const [key, info] = await Promise.all([getText('/log/key'), get<unknown>('/log')]);
-  try {
-    const trust = trustFromLog(key, info);
-    return { trust, keyName: trust.logKey.name };
-  } catch (e) {
-    // The server contradicts itself, or serves keys that do not parse: nothing can be verified.
-    if (isVerifyError(e)) return { error: e.code };
-    throw e;
-  }
+  const log = await loadLogTrust();
+  // The server contradicts itself, or serves keys that do not parse: nothing can be verified.
+  if ('error' in log) return { error: log.error };
+  return { trust: log.trust, keyName: log.trust.logKey.name };
 }
 
 export function useCheckLabel() {

@@ -10,12 +10,18 @@ type Segment = { key: string; label: string; amount: number; className: string }
  * The money flow as a picture: one bar for what came in (raised, refunded) and one for where
  * it is (spent and confirmed, spent awaiting confirmation, unspent). Both bars share a scale,
  * so a yuan is as wide in either. The table beside it says the same in numbers.
+ *
+ * A donation refunded after part of it was spent (docs/money.md, "Payment callbacks in any
+ * order") left the project whole, but its spent part went to beneficiaries: the charity owes
+ * it. Then raised − refunded + owed = spent + unspent, so the refunded part of the first bar is
+ * split into what was owed (already spent, under the second bar's spending) and the rest.
  */
 export function MoneyFlow({ flow }: { flow: ProjectFlow }) {
   const { t } = useI18n();
   const money = useMoney();
   const received = flow.raised;
   const awaiting = Math.max(0, flow.spent - flow.confirmed);
+  const owed = flow.owed > 0;
   const incoming: Segment[] = [
     {
       key: 'net',
@@ -23,10 +29,20 @@ export function MoneyFlow({ flow }: { flow: ProjectFlow }) {
       amount: flow.raised - flow.refunded,
       className: 'seg-raised',
     },
+    ...(owed
+      ? [
+          {
+            key: 'owed',
+            label: t('flow.refundedSpent'),
+            amount: flow.owed,
+            className: 'seg-owed',
+          },
+        ]
+      : []),
     {
       key: 'refunded',
-      label: t('flow.refunded'),
-      amount: flow.refunded,
+      label: owed ? t('flow.refundedUnspent') : t('flow.refunded'),
+      amount: flow.refunded - flow.owed,
       className: 'seg-refunded',
     },
   ];
@@ -104,6 +120,12 @@ export function MoneyFlow({ flow }: { flow: ProjectFlow }) {
             <th scope="row">{t('flow.refunded')}</th>
             <td>{money(flow.refunded)}</td>
           </tr>
+          {owed && (
+            <tr className="owed-row" data-testid="flow-owed">
+              <th scope="row">{t('flow.owed')}</th>
+              <td>{money(flow.owed)}</td>
+            </tr>
+          )}
           <tr>
             <th scope="row">{t('flow.allocated')}</th>
             <td>{money(flow.allocated)}</td>
@@ -130,6 +152,11 @@ export function MoneyFlow({ flow }: { flow: ProjectFlow }) {
           )}
         </tbody>
       </table>
+      {owed && (
+        <p className="small muted flow-note" data-testid="flow-owed-note">
+          {t('flow.owedNote', { amount: money(flow.owed) })}
+        </p>
+      )}
     </div>
   );
 }
