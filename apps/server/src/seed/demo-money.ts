@@ -154,7 +154,7 @@ export async function seedDemoMoney(db: Kysely<DB>, files: FileStore, now: Date)
       },
       at,
     );
-    return { id: started.donation.id, providerRef: row.provider_ref!, amount };
+    return { id: started.donation.id, providerRef: payment!.provider_ref!, amount };
   }
 
   const names = [
